@@ -1,0 +1,173 @@
+"""The `digits` command line. The only module that reads flags and the environment, and prints."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from digits.errors import DigitsError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Train, evaluate and use handwritten-digit models on MNIST.")
+out = Console()
+err = Console(stderr=True)
+
+DataDirOption = Annotated[
+    Optional[Path],
+    typer.Option("--data-dir", envvar="DIGITS_DATA_DIR", help="Folder with the four MNIST files (default: per-user cache, downloaded on first use)."),
+]
+
+
+def _quiet_tensorflow() -> None:
+    """Hide TensorFlow's start-up chatter; the user asked about digits, not oneDNN."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _load_data(data_dir: Optional[Path]):
+    """Find MNIST (given folder, cache or download with a progress bar) and load it."""
+    from platformdirs import user_cache_dir
+    from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
+
+    from digits.data import load_mnist, resolve_data_dir
+
+    cache = Path(os.environ.get("DIGITS_CACHE_DIR") or user_cache_dir("digits")) / "mnist"
+    with Progress(*Progress.get_default_columns(), DownloadColumn(), TransferSpeedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("downloading MNIST", total=None, visible=False)
+
+        def on_progress(done: int, total: Optional[int]) -> None:
+            bar.update(task, completed=done, total=total, visible=True)
+
+        folder = resolve_data_dir(data_dir, cache, on_progress=on_progress)
+    return load_mnist(folder)
+
+
+@app.command()
+def data(
+    data_dir: DataDirOption = None,
+    samples: Annotated[Path, typer.Option(help="Where to write the PNG grid of sample digits.")] = Path("mnist_samples.png"),
+) -> None:
+    """Load MNIST and show shapes, dtypes, pixel range and class counts; save a grid of samples."""
+    from digits.data import summarize_mnist
+    from digits.plots import plot_digit_grid
+
+    mnist = _load_data(data_dir)
+    summary = summarize_mnist(mnist)
+    arrays = Table(title="MNIST arrays")
+    for column in ("array", "shape", "dtype", "min", "max"):
+        arrays.add_column(column)
+    for key in ("x_train", "y_train", "x_test", "y_test"):
+        s = summary[key]
+        arrays.add_row(key, str(tuple(s["shape"])), s["dtype"], str(s["min"]), str(s["max"]))
+    out.print(arrays)
+    counts = Table(title="Images per class")
+    counts.add_column("digit")
+    counts.add_column("train", justify="right")
+    counts.add_column("test", justify="right")
+    for digit in range(10):
+        counts.add_row(str(digit), f"{summary['train_class_counts'][digit]:,}", f"{summary['test_class_counts'][digit]:,}")
+    out.print(counts)
+    shown = min(40, len(mnist.x_train))
+    figure = plot_digit_grid(mnist.x_train[:shown], [f"label {y}" for y in mnist.y_train[:shown]], title="MNIST training samples")
+    samples.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(samples, dpi=110, bbox_inches="tight")
+    out.print(f"sample grid written to {samples}")
+
+
+@app.command()
+def models() -> None:
+    """List the registered models with their parameter counts and training defaults."""
+    _quiet_tensorflow()
+    from digits.models import REGISTRY
+
+    table = Table(title="Registered models")
+    for column in ("name", "parameters", "epochs", "batch", "description"):
+        table.add_column(column, justify="right" if column in ("parameters", "epochs", "batch") else "left")
+    for spec in REGISTRY.values():
+        table.add_row(spec.name, f"{spec.build().count_params():,}", str(spec.epochs), str(spec.batch_size), spec.description)
+    out.print(table)
+
+
+@app.command()
+def train(
+    model: Annotated[str, typer.Option("--model", "-m", help="Registered model name (see `digits models`).")],
+    epochs: Annotated[Optional[int], typer.Option(min=1, help="Epochs (default: the model's).")] = None,
+    batch_size: Annotated[Optional[int], typer.Option(min=1, help="Batch size (default: the model's).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed for the split, initialisation and shuffling.")] = 42,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Run folder (default: runs/MODEL-TIMESTAMP).")] = None,
+    overwrite: Annotated[bool, typer.Option(help="Allow writing into an existing, non-empty --out folder.")] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Train one model and write a run folder: model, config, history JSON and loss/accuracy plot."""
+    _quiet_tensorflow()
+    from digits.models import get_spec
+    from digits.progress import RichEpochProgress, make_progress
+    from digits.runs import new_run_dir
+    from digits.train import TrainConfig, save_run, train_model
+
+    get_spec(model)  # fail on a bad name before loading anything
+    run_dir = out_dir or new_run_dir(Path("runs"), model)
+    if run_dir.exists() and any(run_dir.iterdir()) and not overwrite:
+        raise DigitsError(f"{run_dir}: folder exists and is not empty; pass --overwrite or choose another --out")
+    mnist = _load_data(data_dir)
+    config = TrainConfig(model=model, epochs=epochs, batch_size=batch_size, seed=seed).resolved()
+    out.print(f"training [bold]{model}[/] for {config.epochs} epochs (batch {config.batch_size}, seed {seed})")
+    with make_progress(err) as progress:
+        result = train_model(config, mnist, callbacks=[RichEpochProgress(progress, config.epochs)])
+    paths = save_run(result, run_dir)
+    last = {k: v[-1] for k, v in result.history.items()}
+    out.print(
+        f"done in {result.seconds:.1f} s: train accuracy {last.get('accuracy', 0):.4f}, "
+        f"validation accuracy {last.get('val_accuracy', 0):.4f}"
+    )
+    out.print(f"run folder: {run_dir}  ({', '.join(p.name for p in paths.values())})")
+
+
+@app.command()
+def evaluate(
+    run_or_model: Annotated[Path, typer.Argument(help="A run folder or a .keras model file.")],
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Where to write the report (default: the run folder).")] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Score a model on the MNIST test set: accuracy, per-class scores, confusions, report."""
+    _quiet_tensorflow()
+    from digits.evaluate import evaluate_probabilities
+    from digits.report import write_evaluation
+    from digits.runs import find_model_file, load_keras_model
+    from digits.train import predict_probabilities
+
+    model_file = find_model_file(run_or_model)
+    target = out_dir or (model_file.parent if model_file.name == "model.keras" else model_file.with_suffix("").with_name(model_file.stem + "-evaluation"))
+    mnist = _load_data(data_dir)
+    keras_model = load_keras_model(model_file)
+    probabilities = predict_probabilities(keras_model, mnist.x_test)
+    evaluation = evaluate_probabilities(probabilities, mnist.y_test)
+    paths = write_evaluation(evaluation, mnist.x_test, mnist.y_test, target, title=str(run_or_model))
+
+    out.print(f"test accuracy [bold]{evaluation.accuracy:.2%}[/] ({evaluation.errors} errors of {len(mnist.y_test):,}), test loss {evaluation.loss:.4f}")
+    table = Table(title="Per-class scores")
+    for column in ("digit", "precision", "recall", "F1", "support"):
+        table.add_column(column, justify="right")
+    for c in evaluation.per_class:
+        table.add_row(str(c["digit"]), f"{c['precision']:.4f}", f"{c['recall']:.4f}", f"{c['f1']:.4f}", str(c["support"]))
+    out.print(table)
+    pairs = ", ".join(f"{t}->{p} ({c})" for t, p, c in evaluation.confused_pairs[:5])
+    out.print(f"most confused (true->predicted): {pairs or 'none'}")
+    out.print(f"report: {paths['report.md']}  (figures: {paths['confusion.png'].name}, {paths['misclassified.png'].name})")
+
+
+def main() -> None:
+    """Entry point: run the app, turning known errors into one line on stderr and exit code 1."""
+    try:
+        app()
+    except DigitsError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
