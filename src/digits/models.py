@@ -29,7 +29,8 @@ class ModelSpec:
     epochs: int
     batch_size: int
     learning_rate: float = 1e-3
-    augment: bool = False
+    augment: bool = False  # random shifts, rotations, zoom and stroke width while training
+    schedule: str = "constant"  # or "one_cycle": warm up, then cosine decay to ~0
 
 
 def _inputs() -> tuple[keras.KerasTensor, keras.KerasTensor]:
@@ -71,11 +72,60 @@ def build_cnn() -> keras.Model:
     return keras.Model(inputs, outputs, name="cnn")
 
 
+def _conv_bn(x, filters: int, kernel: int, strides: int = 1, padding: str = "valid"):
+    """Conv -> BatchNorm -> ReLU; the conv has no bias since BatchNorm adds one."""
+    x = layers.Conv2D(filters, kernel, strides=strides, padding=padding, use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    return layers.Activation("relu")(x)
+
+
+def build_fast() -> keras.Model:
+    """A small batch-normalised convnet that passes 99 % in about a minute of CPU training."""
+    inputs, x = _inputs()
+    x = layers.Reshape((28, 28, 1))(x)
+    x = _conv_bn(x, 32, 3)  # (B, 26, 26, 32)
+    x = layers.MaxPooling2D(2)(x)  # (B, 13, 13, 32)
+    x = _conv_bn(x, 64, 3)  # (B, 11, 11, 64)
+    x = layers.MaxPooling2D(2)(x)  # (B, 5, 5, 64)
+    x = layers.Flatten()(x)
+    x = layers.Dense(128, activation="relu")(x)
+    x = layers.Dropout(0.3)(x)
+    outputs = layers.Dense(NUM_CLASSES, activation="softmax")(x)
+    return keras.Model(inputs, outputs, name="cnn_fast")
+
+
+def build_deep() -> keras.Model:
+    """Seven batch-normalised conv layers; strided 5x5 convs replace pooling (learned downsampling)."""
+    inputs, x = _inputs()
+    x = layers.Reshape((28, 28, 1))(x)
+    x = _conv_bn(x, 32, 3)  # (B, 26, 26, 32)
+    x = _conv_bn(x, 32, 3)  # (B, 24, 24, 32)
+    x = _conv_bn(x, 32, 5, strides=2, padding="same")  # (B, 12, 12, 32)
+    x = layers.Dropout(0.4)(x)
+    x = _conv_bn(x, 64, 3)  # (B, 10, 10, 64)
+    x = _conv_bn(x, 64, 3)  # (B, 8, 8, 64)
+    x = _conv_bn(x, 64, 5, strides=2, padding="same")  # (B, 4, 4, 64)
+    x = layers.Dropout(0.4)(x)
+    x = _conv_bn(x, 128, 4)  # (B, 1, 1, 128)
+    x = layers.Flatten()(x)
+    x = layers.Dropout(0.4)(x)
+    outputs = layers.Dense(NUM_CLASSES, activation="softmax")(x)
+    return keras.Model(inputs, outputs, name="cnn_deep")
+
+
 REGISTRY: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
         ModelSpec("dense", "Flatten -> Dense(10): the tutorials' initial model", build_dense, epochs=10, batch_size=32),
-        ModelSpec("mlp", "784-50-50-10 MLP, softmax output", build_mlp, epochs=10, batch_size=32),
+        ModelSpec(
+            "mlp",
+            "784-50-50-10 MLP, softmax output, one-cycle schedule",
+            build_mlp,
+            epochs=10,
+            batch_size=64,
+            learning_rate=2e-3,
+            schedule="one_cycle",
+        ),
         ModelSpec(
             "mlp_tutorial",
             "784-50-50-10 MLP with the tutorials' sigmoid output, reproduced exactly",
@@ -84,6 +134,25 @@ REGISTRY: dict[str, ModelSpec] = {
             batch_size=32,
         ),
         ModelSpec("cnn", "Keras 'Simple MNIST convnet': 2 conv/pool blocks + dropout", build_cnn, epochs=15, batch_size=128),
+        ModelSpec(
+            "cnn_fast",
+            "Fast recipe: 2 conv/BN/pool blocks + dense head, one-cycle schedule, 3 epochs",
+            build_fast,
+            epochs=3,
+            batch_size=128,
+            learning_rate=3e-3,
+            schedule="one_cycle",
+        ),
+        ModelSpec(
+            "cnn_deep",
+            "Best single model: 7 conv/BN layers, augmentation, one-cycle schedule",
+            build_deep,
+            epochs=30,
+            batch_size=128,
+            learning_rate=3e-3,
+            augment=True,
+            schedule="one_cycle",
+        ),
     )
 }
 
@@ -96,13 +165,31 @@ def get_spec(name: str) -> ModelSpec:
         raise ModelError(f"unknown model {name!r}; registered models: {', '.join(REGISTRY)}") from None
 
 
-def build_model(name: str, learning_rate: float | None = None) -> keras.Model:
-    """Build and compile a registered model: Adam, sparse categorical cross-entropy, accuracy."""
-    spec = get_spec(name)
-    model = spec.build()
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate if learning_rate is not None else spec.learning_rate),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
+def make_optimizer(spec: ModelSpec, learning_rate: float, total_steps: int) -> keras.optimizers.Optimizer:
+    """Adam with the spec's schedule: constant, or one-cycle (linear warm-up for 20 %, then cosine to ~0)."""
+    if spec.schedule == "constant":
+        return keras.optimizers.Adam(learning_rate)
+    if spec.schedule == "one_cycle":
+        warmup = max(1, int(0.2 * total_steps))
+        schedule = keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=learning_rate / 25,
+            warmup_target=learning_rate,
+            warmup_steps=warmup,
+            decay_steps=max(1, total_steps - warmup),
+            alpha=1e-3,
+        )
+        return keras.optimizers.Adam(schedule)
+    raise ModelError(f"{spec.name}: unknown schedule {spec.schedule!r}")
+
+
+def compile_model(model: keras.Model, optimizer: keras.optimizers.Optimizer) -> keras.Model:
+    """Compile with what every model here shares: sparse categorical cross-entropy and accuracy."""
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
+
+
+def build_model(name: str, learning_rate: float | None = None, total_steps: int = 1) -> keras.Model:
+    """Build and compile a registered model with Adam and the model's learning-rate schedule."""
+    spec = get_spec(name)
+    rate = learning_rate if learning_rate is not None else spec.learning_rate
+    return compile_model(spec.build(), make_optimizer(spec, rate, total_steps))

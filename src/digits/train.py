@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -10,8 +11,9 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from digits.augment import build_augmenter
 from digits.data import Mnist, split_validation
-from digits.models import build_model, get_spec
+from digits.models import compile_model, get_spec, make_optimizer
 
 MODEL_FILE = "model.keras"
 CONFIG_FILE = "config.json"
@@ -56,9 +58,16 @@ def train_model(config: TrainConfig, data: Mnist, callbacks: list | None = None)
     config = config.resolved()
     keras.utils.set_random_seed(config.seed)
     x_fit, y_fit, x_val, y_val = split_validation(data.x_train, data.y_train, config.validation_fraction, config.seed)
-    model = build_model(config.model, config.learning_rate)
+    spec = get_spec(config.model)
+    model = spec.build()
+    total_steps = math.ceil(len(x_fit) / config.batch_size) * config.epochs
+    trainer = model
+    if spec.augment:
+        # Augment in a wrapper so the saved model stays free of training-only layers.
+        trainer = keras.Sequential([keras.Input(shape=(28, 28)), build_augmenter(config.seed), model], name="trainer")
+    compile_model(trainer, make_optimizer(spec, config.learning_rate, total_steps))
     start = time.perf_counter()
-    fitted = model.fit(
+    fitted = trainer.fit(
         x_fit.astype("float32"),
         y_fit,
         validation_data=(x_val.astype("float32"), y_val),

@@ -1,0 +1,102 @@
+"""Train every registered model with its default settings on full MNIST and print a comparison table.
+
+    python benchmarks/train_models.py --data-dir ../shared/mnist [--models dense mlp ...]
+
+Writes, under --out (default benchmarks/out): one run folder per model, results.json,
+results.md (the table) and accuracy.png (a bar chart of test accuracy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+from rich.console import Console  # noqa: E402
+
+from digits.data import load_mnist  # noqa: E402
+from digits.evaluate import evaluate_probabilities  # noqa: E402
+from digits.models import REGISTRY  # noqa: E402
+from digits.plots import plot_bars  # noqa: E402
+from digits.progress import RichEpochProgress, make_progress  # noqa: E402
+from digits.train import TrainConfig, predict_probabilities, save_run, train_model  # noqa: E402
+
+# The tutorial projects this one grows from report this for their 784-50-50-10 MLP (sigmoid output, 10 epochs).
+TUTORIAL_REFERENCE = {"model": "tutorials' MLP (as published)", "test_accuracy": 0.966}
+
+
+def benchmark_model(name: str, mnist, out: Path, seed: int, console: Console) -> dict:
+    """Train `name` with its defaults, save its run folder and score it once on the test set."""
+    config = TrainConfig(model=name, seed=seed).resolved()
+    console.print(f"[bold]{name}[/]: {config.epochs} epochs, batch {config.batch_size}")
+    with make_progress(console) as progress:
+        result = train_model(config, mnist, callbacks=[RichEpochProgress(progress, config.epochs)])
+    save_run(result, out / name)
+    evaluation = evaluate_probabilities(predict_probabilities(result.model, mnist.x_test), mnist.y_test)
+    return {
+        "model": name,
+        "parameters": int(result.model.count_params()),
+        "epochs": config.epochs,
+        "train_seconds": round(result.seconds, 1),
+        "val_accuracy": result.history["val_accuracy"][-1],
+        "test_accuracy": evaluation.accuracy,
+        "test_loss": evaluation.loss,
+        "errors": evaluation.errors,
+    }
+
+
+def render_table(rows: list[dict]) -> str:
+    """The Markdown table that goes into the README."""
+    lines = [
+        "| model | parameters | epochs | training time (s) | test accuracy | errors / 10,000 | test loss |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        if "parameters" not in r:
+            lines.append(f"| {r['model']} | 42,310 | 10 | | {r['test_accuracy']:.2%} | | |")
+            continue
+        lines.append(
+            f"| {r['model']} | {r['parameters']:,} | {r['epochs']} | {r['train_seconds']:.0f} | "
+            f"{r['test_accuracy']:.2%} | {r['errors']} | {r['test_loss']:.4f} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", type=Path, default=os.environ.get("DIGITS_DATA_DIR"), required=not os.environ.get("DIGITS_DATA_DIR"))
+    parser.add_argument("--models", nargs="+", default=list(REGISTRY), choices=list(REGISTRY))
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/out"))
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args()
+
+    console = Console()
+    mnist = load_mnist(args.data_dir)
+    args.out.mkdir(parents=True, exist_ok=True)
+    # Results accumulate by model name, so re-running a few models keeps the others' rows.
+    results_file = args.out / "results.json"
+    results = json.loads(results_file.read_text()) if results_file.exists() else {}
+    for name in args.models:
+        results[name] = benchmark_model(name, mnist, args.out, args.seed, console)
+        results_file.write_text(json.dumps(results, indent=2) + "\n")  # keep what is done so far
+    rows = [results[name] for name in REGISTRY if name in results] + [TUTORIAL_REFERENCE]
+
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, Keras {keras.__version__} ({keras.backend.backend()})"
+    table = render_table(rows)
+    stamp = time.strftime("%Y-%m-%d")
+    (args.out / "results.md").write_text(f"{table}\n\nMeasured {stamp} on {machine}.\n")
+    figure = plot_bars([r["model"] for r in rows], [100 * r["test_accuracy"] for r in rows], "test accuracy (%)", "MNIST test accuracy")
+    figure.axes[0].set_xlim(90, 100.3)
+    figure.savefig(args.out / "accuracy.png", dpi=110, bbox_inches="tight")
+    print(table)
+    print(f"\nMeasured {stamp} on {machine}.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""The `digits` command as a user runs it: a real subprocess, real exit codes, real files."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def run_cli(*args, env_data_dir=None, cwd=None):
+    env = {"TF_CPP_MIN_LOG_LEVEL": "2", "PATH": "/usr/bin:/bin", "HOME": str(cwd or "/tmp")}
+    if env_data_dir:
+        env["DIGITS_DATA_DIR"] = str(env_data_dir)
+    return subprocess.run([sys.executable, "-m", "digits", *map(str, args)], capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
+
+
+def test_data_shows_arrays_and_counts_and_writes_samples(tiny_mnist_dir, tmp_path):
+    result = run_cli("data", "--data-dir", tiny_mnist_dir, "--samples", tmp_path / "grid.png")
+    assert result.returncode == 0, result.stderr
+    assert "(600, 28, 28)" in result.stdout and "uint8" in result.stdout
+    assert "Images per class" in result.stdout
+    assert (tmp_path / "grid.png").stat().st_size > 1000
+
+
+def test_models_lists_every_registered_model():
+    result = run_cli("models")
+    assert result.returncode == 0, result.stderr
+    for name, params in (("dense", "7,850"), ("mlp", "42,310"), ("cnn", "34,826")):
+        assert name in result.stdout and params in result.stdout
+
+
+def test_train_then_evaluate_writes_the_run_and_report(tiny_mnist_dir, tmp_path):
+    run_dir = tmp_path / "run"
+    trained = run_cli("train", "--model", "dense", "--epochs", "1", "--out", run_dir, env_data_dir=tiny_mnist_dir)
+    assert trained.returncode == 0, trained.stderr
+    assert {"model.keras", "config.json", "history.json", "history.png"} <= {p.name for p in run_dir.iterdir()}
+    evaluated = run_cli("evaluate", run_dir, env_data_dir=tiny_mnist_dir)
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert "test accuracy" in evaluated.stdout and "Per-class scores" in evaluated.stdout
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["samples"] == 200 and 0 <= metrics["test_accuracy"] <= 1
+    assert (run_dir / "confusion.png").exists() and (run_dir / "misclassified.png").exists() and (run_dir / "report.md").exists()
+
+
+def test_train_refuses_to_overwrite_a_run(tiny_mnist_dir, tmp_path):
+    (tmp_path / "keep.txt").write_text("precious")
+    result = run_cli("train", "--model", "dense", "--out", tmp_path, env_data_dir=tiny_mnist_dir)
+    assert result.returncode == 1
+    assert "not empty" in result.stderr
+    assert (tmp_path / "keep.txt").read_text() == "precious"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("train", "--model", "nope"), "unknown model 'nope'"),
+        (("evaluate", "/no/such/run"), "no such file or folder"),
+    ],
+)
+def test_user_errors_are_one_line_without_traceback(args, message):
+    result = run_cli(*args)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_corrupt_data_file_gives_one_line_naming_it(tiny_mnist_dir, tmp_path):
+    for f in tiny_mnist_dir.iterdir():
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    broken = tmp_path / "t10k-labels-idx1-ubyte.gz"
+    broken.write_bytes(broken.read_bytes()[:20])
+    result = run_cli("data", "--data-dir", tmp_path, "--samples", tmp_path / "g.png")
+    assert result.returncode == 1
+    assert "t10k-labels-idx1-ubyte.gz" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_damaged_model_file_is_reported(tiny_mnist_dir, tmp_path):
+    bad = tmp_path / "broken.keras"
+    bad.write_bytes(b"not a zip file")
+    result = run_cli("evaluate", bad, env_data_dir=tiny_mnist_dir)
+    assert result.returncode == 1
+    assert "cannot load model" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,37 @@
+import json
+
+import numpy as np
+
+from digits.augment import build_augmenter
+from digits.runs import find_model_file, load_keras_model
+from digits.train import predict_probabilities
+
+
+def test_training_learns_the_tiny_digits(tiny_run, tiny_mnist):
+    _, result = tiny_run
+    assert set(result.history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert len(result.history["loss"]) == 5
+    assert result.history["loss"][-1] < result.history["loss"][0]
+    accuracy = np.mean(predict_probabilities(result.model, tiny_mnist.x_test).argmax(1) == tiny_mnist.y_test)
+    assert accuracy > 0.5  # chance is 0.1
+
+
+def test_run_folder_holds_model_config_history_and_plot(tiny_run, tiny_mnist):
+    run_dir, result = tiny_run
+    assert {p.name for p in run_dir.iterdir()} >= {"model.keras", "config.json", "history.json", "history.png"}
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["config"]["model"] == "mlp" and config["config"]["epochs"] == 5
+    assert json.loads((run_dir / "history.json").read_text())["val_accuracy"] == result.history["val_accuracy"]
+    reloaded = load_keras_model(find_model_file(run_dir))
+    np.testing.assert_allclose(
+        predict_probabilities(reloaded, tiny_mnist.x_test[:20]), predict_probabilities(result.model, tiny_mnist.x_test[:20]), atol=1e-6
+    )
+
+
+def test_augmenter_changes_images_only_while_training(tiny_mnist):
+    augmenter = build_augmenter(seed=0)
+    images = tiny_mnist.x_train[:16].astype("float32")
+    np.testing.assert_array_equal(np.asarray(augmenter(images, training=False)), images)
+    changed = np.asarray(augmenter(images, training=True))
+    assert changed.shape == images.shape
+    assert not np.allclose(changed, images)
