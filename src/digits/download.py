@@ -65,6 +65,7 @@ def _fetch_to(url: str, dest: Path, sha256: str, on_progress: ProgressFn | None,
                     on_progress(done, total)
         if digest.hexdigest() != sha256:
             raise DataError(f"checksum mismatch (got {digest.hexdigest()[:12]}…, expected {sha256[:12]}…)")
+        os.chmod(tmp_name, 0o644)  # mkstemp makes files private; a data file is not
         os.replace(tmp_name, dest)
     finally:
         if os.path.exists(tmp_name):

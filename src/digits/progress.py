@@ -40,6 +40,8 @@ class RichEpochProgress(keras.callbacks.Callback):
         self.progress.update(self.task, completed=batch + 1, metrics=text)
 
     def on_epoch_end(self, epoch, logs=None):
+        # One permanent line per epoch; the live bar is only for the epoch under way.
         logs = logs or {}
         text = "  ".join(f"{k} {v:.4f}" for k, v in logs.items() if isinstance(v, (int, float)))
-        self.progress.update(self.task, metrics=text)
+        self.progress.remove_task(self.task)
+        self.progress.console.print(f"epoch {epoch + 1}/{self.epochs}  {text}", highlight=False)

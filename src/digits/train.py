@@ -19,6 +19,7 @@ MODEL_FILE = "model.keras"
 CONFIG_FILE = "config.json"
 HISTORY_FILE = "history.json"
 HISTORY_PLOT = "history.png"
+ONNX_FILE = "model.onnx"
 
 
 @dataclass(frozen=True)
@@ -82,12 +83,14 @@ def train_model(config: TrainConfig, data: Mnist, callbacks: list | None = None)
 
 
 def save_run(result: TrainResult, run_dir: Path) -> dict[str, Path]:
-    """Write the model, its config, the history (JSON) and the history plot; return their paths."""
+    """Write the model (Keras and ONNX), its config, the history (JSON) and its plot; return their paths."""
+    from digits.export import export_onnx
     from digits.plots import plot_history
 
     run_dir.mkdir(parents=True, exist_ok=True)
-    paths = {name: run_dir / name for name in (MODEL_FILE, CONFIG_FILE, HISTORY_FILE, HISTORY_PLOT)}
+    paths = {name: run_dir / name for name in (MODEL_FILE, ONNX_FILE, CONFIG_FILE, HISTORY_FILE, HISTORY_PLOT)}
     result.model.save(paths[MODEL_FILE])
+    export_onnx(result.model, paths[ONNX_FILE])
     meta = {
         "config": asdict(result.config),
         "parameters": int(result.model.count_params()),

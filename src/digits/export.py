@@ -1,0 +1,31 @@
+"""Export a trained Keras model to ONNX, the form that inference and serving use."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from digits.errors import ModelError
+from digits.models import INPUT_SHAPE
+
+
+def export_onnx(model: keras.Model, path: Path) -> Path:
+    """Write `model` as an ONNX file taking (N, 28, 28) float32 grey levels 0-255; atomic on success."""
+    model.predict(np.zeros((1, *INPUT_SHAPE), dtype="float32"), verbose=0)  # Keras exports only called models
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".onnx", dir=path.parent)
+    os.close(fd)
+    try:
+        model.export(tmp, format="onnx", verbose=False)
+        os.chmod(tmp, 0o644)  # mkstemp makes files private; a model file is not
+        os.replace(tmp, path)
+    except Exception as exc:  # the converter raises many types; report one line
+        raise ModelError(f"{path}: ONNX export failed ({str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__})") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path

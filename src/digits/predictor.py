@@ -1,0 +1,82 @@
+"""ONNX Runtime inference. Imports neither TensorFlow nor Keras, so it starts fast and answers fast."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from digits.errors import ModelError
+
+ONNX_FILE = "model.onnx"
+DEFAULT_MODEL = "default.onnx"
+DEFAULT_CARD = "default.json"
+
+
+def default_model_path() -> Path:
+    """The model shipped inside the package."""
+    return Path(str(resources.files("digits") / "assets" / DEFAULT_MODEL))
+
+
+def resolve_onnx_path(model: Path | None) -> Path:
+    """The ONNX file to use: the shipped default, a given .onnx file, or the model.onnx in a run folder."""
+    if model is None:
+        path = default_model_path()
+        if not path.is_file():
+            raise ModelError(f"{path}: the shipped default model is missing from this installation")
+        return path
+    if model.is_dir():
+        if (model / ONNX_FILE).is_file():
+            return model / ONNX_FILE
+        raise ModelError(f"{model}: no {ONNX_FILE} in this folder (run `digits export` on the run first)")
+    if not model.is_file():
+        raise ModelError(f"{model}: no such file or folder")
+    if model.suffix != ".onnx":
+        raise ModelError(f"{model}: not an ONNX file (export a Keras model with `digits export`)")
+    return model
+
+
+@dataclass
+class Predictor:
+    """Class probabilities for batches of (28, 28) grey-level images, white digit on black, 0-255."""
+
+    path: Path
+    threads: int = 0  # 0 lets ONNX Runtime choose
+    session: object = field(init=False, repr=False)
+    input_name: str = field(init=False)
+
+    def __post_init__(self):
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self.threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        try:
+            self.session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own exception types for bad files
+            raise ModelError(f"{self.path}: cannot load ONNX model ({str(exc).strip().splitlines()[0]})") from None
+        self.input_name = self.session.get_inputs()[0].name
+
+    def predict_proba(self, images: np.ndarray) -> np.ndarray:
+        """(N, 28, 28) images -> (N, 10) probabilities that sum to 1."""
+        batch = np.ascontiguousarray(images, dtype=np.float32).reshape(-1, 28, 28)
+        scores = self.session.run(None, {self.input_name: batch})[0].astype(np.float64)
+        return scores / np.clip(scores.sum(axis=1, keepdims=True), 1e-12, None)
+
+
+def load_predictor(model: Path | None = None, threads: int = 0) -> Predictor:
+    """A Predictor for the shipped default model or the given ONNX file / run folder."""
+    return Predictor(resolve_onnx_path(model), threads=threads)
+
+
+def load_model_card(model: Path | None = None) -> dict:
+    """The model card beside an ONNX file (default.json for the shipped model, config.json in a run)."""
+    path = resolve_onnx_path(model)
+    for candidate in (path.with_suffix(".json"), path.parent / "config.json"):
+        if candidate.is_file():
+            return json.loads(candidate.read_text())
+    return {"model_file": path.name}

@@ -1,0 +1,95 @@
+"""Digits in a user's image: one digit (`predict_digit`) or a written number (`read_number`).
+
+The library API behind `digits predict`, `digits read` and the HTTP API. Every
+answer is a JSON-ready dict; a file that cannot be read gives {"error": ...}.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from digits.imagefile import ImageError, read_gray
+from digits.predictor import Predictor
+from digits.preprocess import Segmentation, segment
+
+
+def prepare(source: Path | bytes, row: bool = False, name: str | None = None) -> tuple[np.ndarray, Segmentation]:
+    """Read an image and find its digit(s): (grey image, segmentation). Raises ImageError."""
+    gray = read_gray(source, name=name)
+    return gray, segment(gray, row=row)
+
+
+def digit_answer(label: str, segmentation: Segmentation, probabilities: np.ndarray | None) -> dict:
+    """The JSON answer for one image in `predict` mode."""
+    if not segmentation.crops:
+        return {"path": label, "digit": None, "confidence": None, "probabilities": None, "reason": segmentation.reason}
+    probs = [round(float(p), 6) for p in probabilities[0]]
+    digit = int(np.argmax(probabilities[0]))
+    return {"path": label, "digit": digit, "confidence": probs[digit], "probabilities": probs,
+            "box": list(segmentation.crops[0].box)}
+
+
+def number_answer(label: str, segmentation: Segmentation, probabilities: np.ndarray | None) -> dict:
+    """The JSON answer for one image in `read` mode: the digits left to right."""
+    digits = []
+    for crop, probs in zip(segmentation.crops, probabilities if probabilities is not None else []):
+        digit = int(np.argmax(probs))
+        digits.append({"digit": digit, "confidence": round(float(probs[digit]), 6), "box": list(crop.box)})
+    answer = {"path": label, "text": "".join(str(d["digit"]) for d in digits), "digits": digits}
+    if not digits:
+        answer["reason"] = segmentation.reason
+    return answer
+
+
+def recognize(predictor: Predictor, source: Path | bytes, row: bool = False, name: str | None = None) -> dict:
+    """Answer for one image: `read` mode when row=True, else `predict` mode."""
+    label = name or str(source)
+    try:
+        _, segmentation = prepare(source, row=row, name=label)
+    except ImageError as exc:
+        return {"path": label, "error": str(exc)}
+    return score_prepared([(label, segmentation)], predictor, row)[0]
+
+
+def recognize_many(
+    predictor: Predictor, paths: Iterable[Path], row: bool = False, workers: int = 2, batch: int = 256
+) -> Iterator[dict]:
+    """Answers in input order, streamed: images are read and prepared in threads, scored in batches."""
+
+    def load(path: Path) -> tuple[str, Segmentation | str]:
+        try:
+            return str(path), prepare(path, row=row)[1]
+        except ImageError as exc:
+            return str(path), str(exc)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: list[tuple[str, Segmentation | str]] = []
+        for item in pool.map(load, paths):  # map keeps order and runs ahead of us
+            pending.append(item)
+            if len(pending) >= batch:
+                yield from _score_or_error(pending, predictor, row)
+                pending = []
+        yield from _score_or_error(pending, predictor, row)
+
+
+def _score_or_error(items: list[tuple[str, Segmentation | str]], predictor: Predictor, row: bool) -> list[dict]:
+    """Score the prepared items together; keep errors in their place."""
+    good = [(label, seg) for label, seg in items if isinstance(seg, Segmentation)]
+    scored = iter(score_prepared(good, predictor, row)) if good else iter(())
+    return [next(scored) if isinstance(seg, Segmentation) else {"path": label, "error": seg} for label, seg in items]
+
+
+def score_prepared(items: list[tuple[str, Segmentation]], predictor: Predictor, row: bool) -> list[dict]:
+    """One model call for every digit of every item."""
+    crops = [crop.image for _, seg in items for crop in seg.crops]
+    probabilities = predictor.predict_proba(np.stack(crops)) if crops else np.zeros((0, 10))
+    answers, start = [], 0
+    for label, seg in items:
+        part = probabilities[start : start + len(seg.crops)] if seg.crops else None
+        start += len(seg.crops)
+        answers.append(number_answer(label, seg, part) if row else digit_answer(label, seg, part))
+    return answers
