@@ -38,11 +38,13 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     """Ink strength in [0, 1] (1 = strongest ink) for a grey image in [0, 1] of either polarity."""
     side = int(max(3, round(0.03 * min(gray.shape))))
     border = np.concatenate([gray[:side].ravel(), gray[-side:].ravel(), gray[:, :side].ravel(), gray[:, -side:].ravel()])
-    ink = 1.0 - gray if np.median(border) > 0.5 else gray.astype(np.float32, copy=True)
+    paper = float(np.median(border))
+    light_paper = paper > 0.5
+    ink = 1.0 - gray if light_paper else gray.astype(np.float32, copy=True)
     if min(ink.shape) >= 64:
         ink = ink - _background(ink)  # uneven light and paper tint
     else:
-        ink = ink - np.median(border if np.median(border) <= 0.5 else 1.0 - border)
+        ink = ink - (1.0 - paper if light_paper else paper)  # small images: the paper is flat enough
     return np.clip(ink, 0.0, 1.0).astype(np.float32)
 
 

@@ -6,8 +6,11 @@ answer is a JSON-ready dict; a file that cannot be read gives {"error": ...}.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -56,24 +59,37 @@ def recognize(predictor: Predictor, source: Path | bytes, row: bool = False, nam
 
 
 def recognize_many(
-    predictor: Predictor, paths: Iterable[Path], row: bool = False, workers: int = 2, batch: int = 256
+    predictor: Predictor, paths: Iterable[Path], row: bool = False, workers: int | None = None, batch: int = 256
 ) -> Iterator[dict]:
-    """Answers in input order, streamed: images are read and prepared in threads, scored in batches."""
+    """Answers in input order, streamed: images are read and prepared in worker processes, scored in batches."""
+    paths = list(paths)
+    workers = workers or os.cpu_count() or 1
+    load = partial(_load_one, row=row)
+    if workers == 1 or len(paths) < 64:
+        loaded = map(load, paths)
+        yield from _in_batches(loaded, predictor, row, batch)
+        return
+    # Processes, not threads: the per-image work is many small numpy/OpenCV calls that hold the GIL.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        yield from _in_batches(pool.map(load, paths, chunksize=32), predictor, row, batch)
 
-    def load(path: Path) -> tuple[str, Segmentation | str]:
-        try:
-            return str(path), prepare(path, row=row)[1]
-        except ImageError as exc:
-            return str(path), str(exc)
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        pending: list[tuple[str, Segmentation | str]] = []
-        for item in pool.map(load, paths):  # map keeps order and runs ahead of us
-            pending.append(item)
-            if len(pending) >= batch:
-                yield from _score_or_error(pending, predictor, row)
-                pending = []
-        yield from _score_or_error(pending, predictor, row)
+def _load_one(path: Path, row: bool) -> tuple[str, Segmentation | str]:
+    """(label, segmentation) or (label, error message): picklable, for worker processes."""
+    try:
+        return str(path), prepare(path, row=row)[1]
+    except ImageError as exc:
+        return str(path), str(exc)
+
+
+def _in_batches(loaded: Iterable[tuple[str, Segmentation | str]], predictor: Predictor, row: bool, batch: int) -> Iterator[dict]:
+    pending: list[tuple[str, Segmentation | str]] = []
+    for item in loaded:
+        pending.append(item)
+        if len(pending) >= batch:
+            yield from _score_or_error(pending, predictor, row)
+            pending = []
+    yield from _score_or_error(pending, predictor, row)
 
 
 def _score_or_error(items: list[tuple[str, Segmentation | str]], predictor: Predictor, row: bool) -> list[dict]:
