@@ -101,6 +101,7 @@ def train(
     seed: Annotated[int, typer.Option(help="Random seed for the split, initialisation and shuffling.")] = 42,
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="Run folder (default: runs/MODEL-TIMESTAMP).")] = None,
     overwrite: Annotated[bool, typer.Option(help="Allow writing into an existing, non-empty --out folder.")] = False,
+    extra_data: Annotated[Optional[Path], typer.Option(help="Extra training digits (IDX files from `digits feedback export`), e.g. your own handwriting.")] = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Train one model and write a run folder: model, config, history JSON and loss/accuracy plot."""
@@ -115,6 +116,10 @@ def train(
     if run_dir.exists() and any(run_dir.iterdir()) and not overwrite:
         raise DigitsError(f"{run_dir}: folder exists and is not empty; pass --overwrite or choose another --out")
     mnist = _load_data(data_dir)
+    if extra_data is not None:
+        from digits.data import add_extra_training
+
+        mnist = add_extra_training(mnist, extra_data)
     config = TrainConfig(model=model, epochs=epochs, batch_size=batch_size, seed=seed).resolved()
     out.print(f"training [bold]{model}[/] for {config.epochs} epochs (batch {config.batch_size}, seed {seed})")
     with make_progress(err) as progress:
@@ -130,22 +135,31 @@ def train(
 
 @app.command()
 def evaluate(
-    run_or_model: Annotated[Path, typer.Argument(help="A run folder or a .keras model file.")],
-    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Where to write the report (default: the run folder).")] = None,
+    run_or_model: Annotated[Path, typer.Argument(help="A run folder, a .keras or .onnx model file, or 'default' (the shipped model).")],
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Where to write the report (default: the run folder, else MODEL-evaluation/).")] = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Score a model on the MNIST test set: accuracy, per-class scores, confusions, report."""
-    _quiet_tensorflow()
     from digits.evaluate import evaluate_probabilities
     from digits.report import write_evaluation
-    from digits.runs import find_model_file, load_keras_model
-    from digits.train import predict_probabilities
 
-    model_file = find_model_file(run_or_model)
-    target = out_dir or (model_file.parent if model_file.name == "model.keras" else model_file.with_suffix("").with_name(model_file.stem + "-evaluation"))
+    if str(run_or_model) == "default" or run_or_model.suffix == ".onnx":
+        from digits.predictor import load_predictor
+
+        predictor = load_predictor(None if str(run_or_model) == "default" else run_or_model)
+        predict = predictor.predict_proba
+        target = out_dir or Path(f"{run_or_model.stem}-evaluation")
+    else:
+        _quiet_tensorflow()
+        from digits.runs import find_model_file, load_keras_model
+        from digits.train import predict_probabilities
+
+        model_file = find_model_file(run_or_model)
+        keras_model = load_keras_model(model_file)
+        predict = lambda images: predict_probabilities(keras_model, images)  # noqa: E731
+        target = out_dir or (model_file.parent if model_file.name == "model.keras" else model_file.with_name(model_file.stem + "-evaluation"))
     mnist = _load_data(data_dir)
-    keras_model = load_keras_model(model_file)
-    probabilities = predict_probabilities(keras_model, mnist.x_test)
+    probabilities = predict(mnist.x_test)
     evaluation = evaluate_probabilities(probabilities, mnist.y_test)
     paths = write_evaluation(evaluation, mnist.x_test, mnist.y_test, target, title=str(run_or_model))
 
@@ -284,6 +298,47 @@ def read(
 ) -> None:
     """Read a number written as a row of digits in each image, left to right."""
     _recognize_command(paths, model, as_json, explain, row=True)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    model: ModelOption = None,
+    feedback_db: Annotated[Path, typer.Option(envvar="DIGITS_FEEDBACK_DB", help="SQLite file for corrections (created on first use).")] = Path("feedback.sqlite3"),
+    max_upload_mb: Annotated[int, typer.Option(min=1, help="Largest accepted upload, in MB.")] = 10,
+) -> None:
+    """Serve the drawing page at / and the HTTP API under /api (docs at /docs)."""
+    import uvicorn
+
+    from digits.predictor import load_predictor
+    from digits.serve import ServeSettings, create_app
+
+    load_predictor(model)  # a bad --model fails here, with one line, before the server starts
+    settings = ServeSettings(model=model, feedback_db=feedback_db, max_upload_bytes=max_upload_mb * 2**20)
+    out.print(f"serving on http://{host}:{port}  (API docs: /docs, corrections: {feedback_db})")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+feedback_app = typer.Typer(help="Corrections collected by the web page.", no_args_is_help=True)
+app.add_typer(feedback_app, name="feedback")
+
+
+@feedback_app.command("export")
+def feedback_export(
+    out_dir: Annotated[Path, typer.Argument(help="Folder to write the dataset into.")],
+    feedback_db: Annotated[Path, typer.Option(envvar="DIGITS_FEEDBACK_DB", help="SQLite file of corrections.")] = Path("feedback.sqlite3"),
+    format: Annotated[str, typer.Option("--format", help="'idx' (MNIST-style files, usable with train --extra-data) or 'png' (a folder per digit).")] = "idx",
+) -> None:
+    """Write the collected corrections as a dataset."""
+    from digits.feedback import FeedbackStore, export_feedback
+
+    if format not in ("idx", "png"):
+        raise DigitsError(f"unsupported format {format!r}; supported: idx, png")
+    if not feedback_db.is_file():
+        raise DigitsError(f"{feedback_db}: no feedback database here (start `digits serve` and send corrections first)")
+    count = export_feedback(FeedbackStore(feedback_db), out_dir, format)
+    out.print(f"{count} correction(s) written to {out_dir} as {format}")
 
 
 def main() -> None:

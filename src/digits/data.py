@@ -119,3 +119,24 @@ def summarize_mnist(data: Mnist) -> dict:
         labels = getattr(data, f"y_{split}")
         summary[f"{split}_class_counts"] = np.bincount(labels, minlength=10).tolist()
     return summary
+
+
+def add_extra_training(data: Mnist, folder: Path, repeat: int = 10) -> Mnist:
+    """MNIST with extra training digits (IDX files as `digits feedback export` writes them) appended.
+
+    The extra digits are repeated so that a few dozen corrections still weigh in
+    against 60,000 MNIST digits. The test set stays MNIST's own.
+    """
+    images_path = locate_file(folder, MNIST_FILES["x_train"].name)
+    labels_path = locate_file(folder, MNIST_FILES["y_train"].name)
+    if images_path is None or labels_path is None:
+        raise DataError(f"{folder}: expected {MNIST_FILES['x_train'].name} and {MNIST_FILES['y_train'].name} (from `digits feedback export`)")
+    images, labels = read_idx(images_path, expected_ndim=3), read_idx(labels_path, expected_ndim=1)
+    if images.shape[1:] != (28, 28) or len(images) != len(labels):
+        raise DataError(f"{folder}: extra data must be 28x28 images with one label each")
+    return Mnist(
+        x_train=np.concatenate([data.x_train] + [images] * repeat),
+        y_train=np.concatenate([data.y_train] + [labels] * repeat),
+        x_test=data.x_test,
+        y_test=data.y_test,
+    )

@@ -1,0 +1,159 @@
+// The drawing page: strokes on a canvas, answers from /api/predict or /api/read while drawing.
+"use strict";
+
+const pad = document.getElementById("pad");
+const ctx = pad.getContext("2d");
+const brush = document.getElementById("brush");
+const strokes = [];          // each stroke: {width, points: [[x, y], ...]}
+let current = null;
+let lastImage = null;        // the Blob last sent for recognition (for corrections)
+let lastAnswer = null;
+let timer = null;
+let inFlight = false, pending = false;
+
+function mode() { return document.querySelector("input[name=mode]:checked").value; }
+
+function redraw() {
+  ctx.fillStyle = "#fff";
+  ctx.fillRect(0, 0, pad.width, pad.height);
+  ctx.strokeStyle = "#000";
+  ctx.lineCap = ctx.lineJoin = "round";
+  for (const s of strokes) {
+    ctx.lineWidth = s.width;
+    ctx.beginPath();
+    s.points.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
+    if (s.points.length === 1) ctx.lineTo(s.points[0][0] + 0.1, s.points[0][1]);
+    ctx.stroke();
+  }
+}
+
+function point(event) {
+  const box = pad.getBoundingClientRect();
+  return [(event.clientX - box.left) * pad.width / box.width, (event.clientY - box.top) * pad.height / box.height];
+}
+
+pad.addEventListener("pointerdown", (e) => {
+  e.preventDefault();
+  pad.setPointerCapture(e.pointerId);
+  current = { width: Number(brush.value), points: [point(e)] };
+  strokes.push(current);
+  redraw();
+  schedule();
+});
+pad.addEventListener("pointermove", (e) => {
+  if (!current) return;
+  e.preventDefault();
+  current.points.push(point(e));
+  redraw();
+  schedule();
+});
+for (const type of ["pointerup", "pointercancel"]) {
+  pad.addEventListener(type, () => { if (current) { current = null; schedule(); } });
+}
+
+document.getElementById("undo").onclick = () => { strokes.pop(); redraw(); strokes.length ? schedule() : reset(); };
+document.getElementById("clear").onclick = () => { strokes.length = 0; redraw(); reset(); };
+for (const radio of document.querySelectorAll("input[name=mode]")) radio.onchange = () => { if (lastImage) send(lastImage); };
+
+function reset() {
+  lastImage = lastAnswer = null;
+  show({ digit: null, reason: "" });
+}
+
+// Debounce: ask at most every 150 ms while drawing; one request in flight at a time.
+function schedule() {
+  clearTimeout(timer);
+  timer = setTimeout(() => pad.toBlob((blob) => send(blob), "image/png"), 150);
+}
+
+async function send(blob) {
+  if (inFlight) { pending = blob; return; }
+  inFlight = true;
+  lastImage = blob;
+  try {
+    const body = new FormData();
+    body.append("file", blob, "drawing.png");
+    const response = await fetch(`/api/${mode()}?inputs=true`, { method: "POST", body });
+    const answer = await response.json();
+    lastAnswer = answer;
+    show(answer);
+  } catch (err) {
+    show({ digit: null, reason: "the server did not answer: " + err });
+  } finally {
+    inFlight = false;
+    if (pending) { const next = pending; pending = false; send(next); }
+  }
+}
+
+function show(answer) {
+  const text = answer.error ? "!" : (mode() === "read" ? (answer.text || "–") : (answer.digit ?? "–"));
+  document.getElementById("answer").textContent = strokes.length || lastImage ? text : "?";
+  const confidence = answer.confidence ?? (answer.digits && answer.digits.length ? Math.min(...answer.digits.map((d) => d.confidence)) : null);
+  document.getElementById("confidence").textContent = confidence == null ? "" : `${(100 * confidence).toFixed(1)} % sure`;
+  document.getElementById("reason").textContent = answer.error || answer.reason || "";
+  const bars = document.getElementById("bars");
+  bars.innerHTML = "";
+  const probs = answer.probabilities || new Array(10).fill(0);
+  probs.forEach((p, d) => {
+    const bar = document.createElement("div");
+    bar.className = "bar";
+    bar.innerHTML = `<div style="height:${Math.max(1, 70 * p)}px" title="${(100 * p).toFixed(1)} %"></div><span>${d}</span>`;
+    bars.appendChild(bar);
+  });
+  const inputs = document.getElementById("inputs");
+  inputs.innerHTML = "";
+  for (const url of answer.inputs || []) {
+    const img = document.createElement("img");
+    img.src = url;
+    img.alt = "28x28 model input";
+    inputs.appendChild(img);
+  }
+  document.getElementById("thanks").textContent = "";
+}
+
+// Files: chooser, drag-and-drop and paste all go through the same path as the CLI.
+function useFile(file) {
+  if (!file) return;
+  strokes.length = 0;
+  redraw();
+  const preview = document.getElementById("preview");
+  preview.src = URL.createObjectURL(file);
+  preview.hidden = false;
+  send(file);
+}
+document.getElementById("file").onchange = (e) => useFile(e.target.files[0]);
+const drop = document.getElementById("drop");
+for (const target of [drop, pad]) {
+  target.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
+  target.addEventListener("dragleave", () => drop.classList.remove("over"));
+  target.addEventListener("drop", (e) => { e.preventDefault(); drop.classList.remove("over"); useFile(e.dataTransfer.files[0]); });
+}
+document.addEventListener("paste", (e) => {
+  const item = [...e.clipboardData.items].find((i) => i.type.startsWith("image/"));
+  if (item) useFile(item.getAsFile());
+});
+
+// Corrections: store the image with the right label.
+const labels = document.getElementById("labels");
+for (let d = 0; d <= 9; d++) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.textContent = d;
+  button.dataset.label = d;
+  button.onclick = () => correct(d);
+  labels.appendChild(button);
+}
+
+async function correct(label) {
+  const thanks = document.getElementById("thanks");
+  if (!lastImage) { thanks.textContent = "Draw or open a digit first."; return; }
+  const body = new FormData();
+  body.append("file", lastImage, "digit.png");
+  body.append("label", String(label));
+  if (lastAnswer && Number.isInteger(lastAnswer.digit)) body.append("predicted", String(lastAnswer.digit));
+  const response = await fetch("/api/feedback", { method: "POST", body });
+  const result = await response.json();
+  thanks.textContent = response.ok ? `Thanks: stored as a ${label} (#${result.id}).` : `Not stored: ${result.error}`;
+}
+
+redraw();
