@@ -1,0 +1,119 @@
+"""The drawing page in a real headless Chromium, driven by Playwright, against a live server."""
+
+import math
+import socket
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import uvicorn
+
+from digits.serve import ServeSettings, create_app
+from digits.synth import digit_ink, encode
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (.ci/run installs it)")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A real uvicorn server on a free loopback port, in a thread."""
+    db = tmp_path_factory.mktemp("web") / "feedback.sqlite3"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    instance = uvicorn.Server(uvicorn.Config(create_app(ServeSettings(feedback_db=db)), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not instance.started and time.time() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", db
+    instance.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"],
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 420, "height": 900})  # a phone-sized screen
+    page = context.new_page()
+    page.goto(server[0] + "/")
+    yield page
+    context.close()
+
+
+def stroke(page, points):
+    """Drag the mouse through `points` given in canvas fractions (0-1)."""
+    box = page.locator("#pad").bounding_box()
+    xy = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in points]
+    page.mouse.move(*xy[0])
+    page.mouse.down()
+    for x, y in xy[1:]:
+        page.mouse.move(x, y, steps=3)
+    page.mouse.up()
+
+
+def answer_is(page, text, timeout=10_000):
+    page.wait_for_function(f"document.getElementById('answer').textContent === {text!r}", timeout=timeout)
+
+
+def test_drawing_a_one_shows_1_with_bars_and_model_input(page):
+    stroke(page, [(0.5, 0.15), (0.5, 0.5), (0.5, 0.85)])
+    answer_is(page, "1")
+    assert page.locator("#bars .bar").count() == 10
+    assert page.locator("#inputs img").count() == 1
+
+
+def test_drawing_a_zero_then_undo_and_clear(page):
+    ring = [(0.5 + 0.22 * math.sin(t), 0.5 - 0.32 * math.cos(t)) for t in np.linspace(0, 2 * math.pi, 40)]
+    stroke(page, ring)
+    answer_is(page, "0")
+    page.click("#undo")
+    answer_is(page, "?")
+    stroke(page, [(0.5, 0.15), (0.5, 0.85)])
+    answer_is(page, "1")
+    page.click("#clear")
+    answer_is(page, "?")
+
+
+def test_number_mode_reads_two_digits(page):
+    page.check("input[value=read]")
+    stroke(page, [(0.3, 0.3), (0.3, 0.7)])
+    ring = [(0.68 + 0.12 * math.sin(t), 0.5 - 0.2 * math.cos(t)) for t in np.linspace(0, 2 * math.pi, 40)]
+    stroke(page, ring)
+    answer_is(page, "10")
+
+
+def test_uploading_a_file_gives_the_cli_answer(page, tmp_path, tiny_mnist):
+    seven = tiny_mnist.x_test[np.flatnonzero(tiny_mnist.y_test == 7)[0]]
+    path = tmp_path / "seven.png"
+    path.write_bytes(encode((255 - np.pad(digit_ink(seven, 80), 20) * 255).astype(np.uint8), "PNG"))
+    page.set_input_files("#file", str(path))
+    answer_is(page, "7")
+
+
+def test_a_correction_lands_in_the_database(page, server):
+    stroke(page, [(0.5, 0.15), (0.5, 0.85)])
+    answer_is(page, "1")
+    page.click("#labels button[data-label='7']")
+    page.wait_for_function("document.getElementById('thanks').textContent.startsWith('Thanks')", timeout=10_000)
+    with sqlite3.connect(server[1]) as db:
+        assert db.execute("SELECT label, predicted FROM feedback ORDER BY id DESC LIMIT 1").fetchone() == (7, 1)
