@@ -25,8 +25,20 @@ DataDirOption = Annotated[
 
 
 def _quiet_tensorflow() -> None:
-    """Hide TensorFlow's start-up chatter; the user asked about digits, not oneDNN."""
+    """Import Keras with TensorFlow's start-up chatter hidden; the user asked about digits, not oneDNN.
+
+    TensorFlow's C++ logging writes to file descriptor 2 before any setting can
+    silence it, so stderr is pointed at /dev/null for the import only.
+    """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        import keras  # noqa: F401  (imports the backend, TensorFlow by default)
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _load_data(data_dir: Optional[Path]):

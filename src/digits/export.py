@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import keras
@@ -20,7 +21,9 @@ def export_onnx(model: keras.Model, path: Path) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".onnx", dir=path.parent)
     os.close(fd)
     try:
-        model.export(tmp, format="onnx", verbose=False)
+        with warnings.catch_warnings():  # the converter's own NumPy deprecation noise, not ours to fix
+            warnings.simplefilter("ignore", FutureWarning)
+            model.export(tmp, format="onnx", verbose=False)
         os.chmod(tmp, 0o644)  # mkstemp makes files private; a model file is not
         os.replace(tmp, path)
     except Exception as exc:  # the converter raises many types; report one line
