@@ -80,3 +80,29 @@ def test_damaged_model_file_is_reported(tiny_mnist_dir, tmp_path):
     result = run_cli("evaluate", bad, env_data_dir=tiny_mnist_dir)
     assert result.returncode == 1
     assert "cannot load model" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_evaluate_the_shipped_model_without_tensorflow(tiny_mnist_dir, tmp_path):
+    result = run_cli("evaluate", "default", "--out", tmp_path / "eval", env_data_dir=tiny_mnist_dir)
+    assert result.returncode == 0, result.stderr
+    assert json.loads((tmp_path / "eval" / "metrics.json").read_text())["samples"] == 200
+
+
+def test_feedback_export_feeds_training_with_extra_data(tiny_mnist, tiny_mnist_dir, tmp_path):
+    from digits.feedback import FeedbackStore
+
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    for image, label in zip(tiny_mnist.x_test[:5], tiny_mnist.y_test[:5]):
+        store.add(b"original bytes", image.astype("float32"), int(label), None)
+    exported = run_cli("feedback", "export", tmp_path / "mine", "--feedback-db", store.path)
+    assert exported.returncode == 0, exported.stderr
+    assert "5 correction(s)" in exported.stdout
+    pngs = run_cli("feedback", "export", tmp_path / "pngs", "--format", "png", "--feedback-db", store.path)
+    assert pngs.returncode == 0 and len(list((tmp_path / "pngs").rglob("*.png"))) == 5
+    trained = run_cli("train", "--model", "dense", "--epochs", "1", "--extra-data", tmp_path / "mine", "--out", tmp_path / "run", env_data_dir=tiny_mnist_dir)
+    assert trained.returncode == 0, trained.stderr
+
+
+def test_serve_with_a_missing_model_fails_in_one_line(tmp_path):
+    result = run_cli("serve", "--model", tmp_path / "nope.onnx")
+    assert result.returncode == 1 and "no such file" in result.stderr and "Traceback" not in result.stderr
