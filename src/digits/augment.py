@@ -41,7 +41,7 @@ def build_augmenter(seed: int) -> keras.Sequential:
             layers.RandomRotation(10 / 360, fill_mode="constant", seed=seed),
             layers.RandomZoom(0.1, fill_mode="constant", seed=seed + 1),
             layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=seed + 2),
-            RandomStrokeWidth(0.3, seed=seed + 3),
+            RandomStrokeWidth(0.2, seed=seed + 3),
             layers.Reshape((28, 28)),
         ],
         name="augmenter",

@@ -147,7 +147,7 @@ REGISTRY: dict[str, ModelSpec] = {
             "cnn_deep",
             "Best single model: 7 conv/BN layers, augmentation, one-cycle schedule",
             build_deep,
-            epochs=30,
+            epochs=45,
             batch_size=128,
             learning_rate=3e-3,
             augment=True,
