@@ -1,10 +1,16 @@
 """Make a trained run the package's default model: ONNX file plus model card.
 
     python benchmarks/ship_model.py benchmarks/out/cnn_deep --data-dir ../shared/mnist
+    python benchmarks/ship_model.py benchmarks/out_full/cnn_deep --selection-run benchmarks/out/cnn_deep
+
+A run refit on the whole training set (--validation-fraction 0) has no
+validation score of its own; --selection-run names the run of the same recipe
+with a held-out split that chose it, and the card reports that run's score.
 
 Scores the run once on the MNIST test set, exports it to
 src/digits/assets/default.onnx, checks that the ONNX file agrees with Keras on
-all 10,000 test digits, and writes src/digits/assets/default.json (the card).
+all 10,000 test digits, writes src/digits/assets/default.json (the card) and
+prints the card as the Markdown section that goes into the README.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from digits.data import MNIST_FILES, load_mnist, locate_file  # noqa: E402
 from digits.download import sha256_of  # noqa: E402
 from digits.evaluate import evaluate_probabilities  # noqa: E402
 from digits.export import export_onnx  # noqa: E402
+from digits.models import get_spec  # noqa: E402
 from digits.predictor import Predictor  # noqa: E402
 from digits.runs import find_model_file, load_keras_model  # noqa: E402
 from digits.train import predict_probabilities  # noqa: E402
@@ -36,10 +43,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("run", type=Path)
     parser.add_argument("--data-dir", type=Path, default=os.environ.get("DIGITS_DATA_DIR"), required=not os.environ.get("DIGITS_DATA_DIR"))
+    parser.add_argument("--selection-run", type=Path, help="the same recipe trained with a validation split (for a refit run)")
     args = parser.parse_args()
 
     run_config = json.loads((args.run / "config.json").read_text())
-    history = json.loads((args.run / "history.json").read_text())
+    validation = validation_of(args.run, args.selection_run)
     model = load_keras_model(find_model_file(args.run))
     mnist = load_mnist(args.data_dir)
     keras_probs = predict_probabilities(model, mnist.x_test)
@@ -52,6 +60,7 @@ def main() -> None:
     name = run_config["config"]["model"]
     card = {
         "name": name,
+        "description": get_spec(name).description,
         "architecture": " -> ".join(layer.__class__.__name__ for layer in model.layers),
         "parameters": int(model.count_params()),
         "input": run_config["input"],
@@ -60,10 +69,11 @@ def main() -> None:
             spec.name: sha256_of(locate_file(args.data_dir, spec.name)) for spec in MNIST_FILES.values()
         },
         "training": run_config["config"],
-        "reproduce": f"python benchmarks/train_models.py --models {name} && python benchmarks/ship_model.py benchmarks/out/{name}",
+        "reproduce": reproduce_command(name, args.run, args.selection_run),
         "train_seconds": run_config["train_seconds"],
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, no GPU, Keras {keras.__version__} ({run_config['backend']})",
-        "validation_accuracy": history["val_accuracy"][-1],
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, no GPU, Keras {run_config['keras_version']} ({run_config['backend']})",
+        "validation_accuracy": validation["accuracy"],
+        "validation": validation["how"],
         "test_accuracy": evaluation.accuracy,
         "test_errors": evaluation.errors,
         "test_loss": evaluation.loss,
@@ -72,7 +82,50 @@ def main() -> None:
         "date": time.strftime("%Y-%m-%d"),
     }
     (ASSETS / "default.json").write_text(json.dumps(card, indent=2) + "\n")
-    print(json.dumps(card, indent=2))
+    print(card_markdown(card))
+
+
+def validation_of(run: Path, selection_run: Path | None) -> dict:
+    """The final validation accuracy of `run`, or of the selection run when `run` held nothing out."""
+    for source in (run, selection_run):
+        if source is None:
+            continue
+        history = json.loads((source / "history.json").read_text())
+        if "val_accuracy" in history:
+            fraction = json.loads((source / "config.json").read_text())["config"]["validation_fraction"]
+            how = f"{fraction:.0%} of the training set held out" + ("" if source == run else
+                  ", in the run of the same recipe that chose it; the shipped model was then refit on every training image")
+            return {"accuracy": history["val_accuracy"][-1], "how": how}
+    raise SystemExit(f"{run}: no validation score; pass --selection-run with the run that held out a validation split")
+
+
+def reproduce_command(name: str, run: Path, selection_run: Path | None) -> str:
+    """The commands that retrain and ship this model from scratch."""
+    data = "--data-dir ../shared/mnist"
+    steps = [f"python benchmarks/train_models.py {data} --models {name}"]
+    ship = f"python benchmarks/ship_model.py benchmarks/out/{name} {data}"
+    if selection_run is not None:
+        steps.append(f"python benchmarks/train_models.py {data} --models {name} --validation-fraction 0 --out benchmarks/out_full")
+        ship = f"python benchmarks/ship_model.py benchmarks/out_full/{name} --selection-run benchmarks/out/{name} {data}"
+    return " && ".join([*steps, ship])
+
+
+def card_markdown(card: dict) -> str:
+    """The model card as a README section."""
+    training = card["training"]
+    sums = "\n".join(f"  - `{name}`: `{digest}`" for name, digest in card["training_data"].items())
+    return f"""### The shipped model: `{card['name']}`
+
+- **What**: {card['description']}; {card['parameters']:,} parameters; input {card['input']}; output {card['output']}.
+- **Layers**: {card['architecture']}.
+- **Training**: {training['epochs']} epochs, batch {training['batch_size']}, peak learning rate {training['learning_rate']}, seed {training['seed']}, {training['validation_fraction']:.0%} of the training set held out; {card['train_seconds'] / 60:.1f} minutes on {card['machine']}.
+- **Accuracy**: validation {card['validation_accuracy']:.2%} ({card['validation']}); MNIST test set {card['test_accuracy']:.2%} ({card['test_errors']} errors of 10,000), test loss {card['test_loss']:.4f}.
+- **File**: `src/digits/assets/default.onnx`, {card['onnx_bytes'] / 1e6:.2f} MB; agrees with the Keras model to {card['onnx_max_abs_diff_vs_keras']:.1e} on all 10,000 test digits.
+- **Training data** (SHA-256 of the files it was trained on):
+{sums}
+- **Reproduce**: `{card['reproduce']}`
+- **Date**: {card['date']}; the full card is `src/digits/assets/default.json` and `GET /api/model`.
+"""
 
 
 if __name__ == "__main__":

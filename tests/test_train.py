@@ -1,5 +1,6 @@
 import json
 
+import keras
 import numpy as np
 
 from digits.augment import build_augmenter
@@ -35,3 +36,17 @@ def test_augmenter_changes_images_only_while_training(tiny_mnist):
     changed = np.asarray(augmenter(images, training=True))
     assert changed.shape == images.shape
     assert not np.allclose(changed, images)
+
+
+def test_validation_fraction_zero_trains_on_every_training_image(tiny_mnist):
+    from digits.train import TrainConfig, train_model
+
+    seen = []
+
+    class CountSteps(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            seen.append(self.params["steps"])
+
+    result = train_model(TrainConfig(model="dense", epochs=1, batch_size=100, validation_fraction=0), tiny_mnist, callbacks=[CountSteps()])
+    assert set(result.history) == {"loss", "accuracy"}  # nothing held out, nothing validated
+    assert seen == [len(tiny_mnist.x_train) // 100]  # every one of the 600 tiny training images

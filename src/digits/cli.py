@@ -111,6 +111,7 @@ def train(
     epochs: Annotated[Optional[int], typer.Option(min=1, help="Epochs (default: the model's).")] = None,
     batch_size: Annotated[Optional[int], typer.Option(min=1, help="Batch size (default: the model's).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed for the split, initialisation and shuffling.")] = 42,
+    validation_fraction: Annotated[float, typer.Option(min=0.0, max=0.5, help="Share of the training set held out for validation; 0 refits on all of it (once a recipe is chosen).")] = 0.1,
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="Run folder (default: runs/MODEL-TIMESTAMP).")] = None,
     overwrite: Annotated[bool, typer.Option(help="Allow writing into an existing, non-empty --out folder.")] = False,
     extra_data: Annotated[Optional[Path], typer.Option(help="Extra training digits (IDX files from `digits feedback export`), e.g. your own handwriting.")] = None,
@@ -132,16 +133,14 @@ def train(
         from digits.data import add_extra_training
 
         mnist = add_extra_training(mnist, extra_data)
-    config = TrainConfig(model=model, epochs=epochs, batch_size=batch_size, seed=seed).resolved()
+    config = TrainConfig(model=model, epochs=epochs, batch_size=batch_size, seed=seed, validation_fraction=validation_fraction).resolved()
     out.print(f"training [bold]{model}[/] for {config.epochs} epochs (batch {config.batch_size}, seed {seed})")
     with make_progress(err) as progress:
         result = train_model(config, mnist, callbacks=[RichEpochProgress(progress, config.epochs)])
     paths = save_run(result, run_dir)
     last = {k: v[-1] for k, v in result.history.items()}
-    out.print(
-        f"done in {result.seconds:.1f} s: train accuracy {last.get('accuracy', 0):.4f}, "
-        f"validation accuracy {last.get('val_accuracy', 0):.4f}"
-    )
+    validation = f"validation accuracy {last['val_accuracy']:.4f}" if "val_accuracy" in last else "no validation split"
+    out.print(f"done in {result.seconds:.1f} s: train accuracy {last.get('accuracy', 0):.4f}, {validation}")
     out.print(f"run folder: {run_dir}  ({', '.join(p.name for p in paths.values())})")
 
 

@@ -8,9 +8,15 @@ from __future__ import annotations
 
 import io
 
+from pathlib import Path
+
 import cv2
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
+
+# Fonts that matplotlib installs with itself, so they exist wherever `digits` does. No handwriting
+# font can be shipped or downloaded here; these typeset faces (upright and slanted) stand in for one.
+TYPESET_FONTS = ("DejaVuSans.ttf", "DejaVuSans-Oblique.ttf", "DejaVuSans-Bold.ttf", "DejaVuSerif.ttf", "DejaVuSerif-Italic.ttf")
 
 
 def digit_ink(digit: np.ndarray, height: int, stroke: float = 0.0) -> np.ndarray:
@@ -29,6 +35,18 @@ def digit_ink(digit: np.ndarray, height: int, stroke: float = 0.0) -> np.ndarray
     elif stroke <= -1:
         ink = cv2.erode(ink, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     return np.pad(ink, 2)
+
+
+def typeset_ink(digit: int, height: int, font_file: str) -> np.ndarray:
+    """A digit set in one of TYPESET_FONTS as ink strength in [0, 1], about `height` pixels tall."""
+    import matplotlib
+
+    font = ImageFont.truetype(str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / font_file), size=int(height * 1.4))
+    canvas = Image.new("L", (height * 2, height * 2), 0)
+    ImageDraw.Draw(canvas).text((height // 4, 0), str(digit), fill=255, font=font)
+    ink = np.asarray(canvas, dtype=np.float32) / 255.0
+    ys, xs = np.nonzero(ink > 0.1)
+    return np.pad(ink[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1], 2)
 
 
 def place(ink: np.ndarray, shape: tuple[int, int], rng: np.random.Generator, angle: float = 0.0) -> np.ndarray:

@@ -31,7 +31,7 @@ class TrainConfig:
     batch_size: int | None = None
     learning_rate: float | None = None
     seed: int = 42
-    validation_fraction: float = 0.1
+    validation_fraction: float = 0.1  # 0: no hold-out, for refitting a recipe chosen on validation
 
     def resolved(self) -> TrainConfig:
         """This config with the model's defaults filled in."""
@@ -58,7 +58,11 @@ def train_model(config: TrainConfig, data: Mnist, callbacks: list | None = None)
     """Fit the model on the training split, validating on a held-out part of it (never the test set)."""
     config = config.resolved()
     keras.utils.set_random_seed(config.seed)
-    x_fit, y_fit, x_val, y_val = split_validation(data.x_train, data.y_train, config.validation_fraction, config.seed)
+    if config.validation_fraction > 0:
+        x_fit, y_fit, x_val, y_val = split_validation(data.x_train, data.y_train, config.validation_fraction, config.seed)
+        validation = (x_val.astype("float32"), y_val)
+    else:  # the final refit of a recipe already chosen on a validation split: every training image counts
+        x_fit, y_fit, validation = data.x_train, data.y_train, None
     spec = get_spec(config.model)
     model = spec.build()
     total_steps = math.ceil(len(x_fit) / config.batch_size) * config.epochs
@@ -71,7 +75,7 @@ def train_model(config: TrainConfig, data: Mnist, callbacks: list | None = None)
     fitted = trainer.fit(
         x_fit.astype("float32"),
         y_fit,
-        validation_data=(x_val.astype("float32"), y_val),
+        validation_data=validation,
         epochs=config.epochs,
         batch_size=config.batch_size,
         callbacks=callbacks or [],
