@@ -61,7 +61,7 @@ def main() -> None:
     card = {
         "name": name,
         "description": get_spec(name).description,
-        "architecture": " -> ".join(layer.__class__.__name__ for layer in model.layers),
+        "architecture": describe_layers(model),
         "parameters": int(model.count_params()),
         "input": run_config["input"],
         "output": "10 probabilities, digits 0-9",
@@ -83,6 +83,23 @@ def main() -> None:
     }
     (ASSETS / "default.json").write_text(json.dumps(card, indent=2) + "\n")
     print(card_markdown(card))
+
+
+def describe_layers(model) -> str:
+    """The layers that learn or drop, compactly: conv3x3x32, conv5x5x32/2, dropout 0.4, dense 10."""
+    parts = []
+    for layer in model.layers:
+        kind = layer.__class__.__name__
+        if kind == "Conv2D":
+            k, stride = layer.kernel_size[0], layer.strides[0]
+            parts.append(f"conv{k}x{k}x{layer.filters}" + (f"/{stride}" if stride > 1 else "") + ("+BN+ReLU" if not layer.use_bias else ""))
+        elif kind == "Dense":
+            parts.append(f"dense {layer.units} ({layer.activation.__name__})")
+        elif kind == "Dropout":
+            parts.append(f"dropout {layer.rate}")
+        elif kind in ("MaxPooling2D", "Flatten"):
+            parts.append(kind.lower())
+    return " -> ".join(parts)
 
 
 def validation_of(run: Path, selection_run: Path | None) -> dict:
@@ -121,7 +138,7 @@ def card_markdown(card: dict) -> str:
 - **Training**: {training['epochs']} epochs, batch {training['batch_size']}, peak learning rate {training['learning_rate']}, seed {training['seed']}, {training['validation_fraction']:.0%} of the training set held out; {card['train_seconds'] / 60:.1f} minutes on {card['machine']}.
 - **Accuracy**: validation {card['validation_accuracy']:.2%} ({card['validation']}); MNIST test set {card['test_accuracy']:.2%} ({card['test_errors']} errors of 10,000), test loss {card['test_loss']:.4f}.
 - **File**: `src/digits/assets/default.onnx`, {card['onnx_bytes'] / 1e6:.2f} MB; agrees with the Keras model to {card['onnx_max_abs_diff_vs_keras']:.1e} on all 10,000 test digits.
-- **Training data** (SHA-256 of the files it was trained on):
+- **Data** (SHA-256 of the MNIST files it was trained and tested on):
 {sums}
 - **Reproduce**: `{card['reproduce']}`
 - **Date**: {card['date']}; the full card is `src/digits/assets/default.json` and `GET /api/model`.

@@ -71,7 +71,7 @@ def test_row_of_three_digits_reads_as_three_left_to_right(predictor, samples):
 
 def test_many_files_keep_order_and_errors_do_not_stop_the_rest(predictor, samples, tmp_path):
     paths = []
-    for i, digit in enumerate([1, 5, 8]):
+    for i, digit in enumerate([3, 5, 8]):
         path = tmp_path / f"{i}.png"
         path.write_bytes(encode(_dark_on_white(np.pad(digit_ink(samples[digit], 60), 20)), "PNG"))
         paths.append(path)
@@ -80,7 +80,7 @@ def test_many_files_keep_order_and_errors_do_not_stop_the_rest(predictor, sample
     answers = list(recognize_many(predictor, paths, batch=2))
     assert [a["path"] for a in answers] == [str(p) for p in paths]
     assert "not an image" in answers[1]["error"]
-    assert [a.get("digit") for a in answers] == [1, None, 5, 8]
+    assert [a.get("digit") for a in answers] == [3, None, 5, 8]
 
 
 def _cli(*args):
@@ -104,9 +104,9 @@ def test_cli_predict_json_on_a_folder_with_a_bad_file(samples, tmp_path):
 def test_cli_read_with_explain_writes_what_the_model_saw(samples, tmp_path):
     rng = np.random.default_rng(4)
     image = tmp_path / "number.png"
-    image.write_bytes(encode(on_paper(np.pad(row_ink([samples[1], samples[2]], 70, rng), 30), rng), "PNG"))
+    image.write_bytes(encode(on_paper(np.pad(row_ink([samples[4], samples[2]], 70, rng), 30), rng), "PNG"))
     result = _cli("read", image, "--explain", tmp_path / "explain")
     assert result.returncode == 0, result.stderr
-    assert "12" in result.stdout
+    assert "42" in result.stdout
     assert (tmp_path / "explain" / "number.boxes.png").stat().st_size > 0
     assert (tmp_path / "explain" / "number.input.png").stat().st_size > 0
