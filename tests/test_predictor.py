@@ -45,3 +45,8 @@ def test_bad_model_paths_are_reported(tmp_path):
     broken.write_bytes(b"garbage")
     with pytest.raises(ModelError, match="cannot load ONNX model"):
         load_predictor(broken)
+
+
+def test_a_predictor_that_does_not_spin_gives_the_same_answers():
+    images = np.random.default_rng(0).uniform(0, 255, (8, 28, 28)).astype(np.float32)
+    np.testing.assert_allclose(load_predictor(spin=False).predict_proba(images), load_predictor().predict_proba(images), atol=1e-6)

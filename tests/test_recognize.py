@@ -9,7 +9,7 @@ import pytest
 
 from digits.predictor import load_predictor
 from digits.recognize import recognize, recognize_many
-from digits.synth import canvas_rgba, digit_ink, encode, on_paper, place, row_ink
+from digits.synth import canvas_rgba, digit_ink, encode, on_paper, place, row_ink, typeset_ink
 
 
 @pytest.fixture(scope="module")
@@ -110,3 +110,13 @@ def test_cli_read_with_explain_writes_what_the_model_saw(samples, tmp_path):
     assert "42" in result.stdout
     assert (tmp_path / "explain" / "number.boxes.png").stat().st_size > 0
     assert (tmp_path / "explain" / "number.input.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize("font", ["DejaVuSans.ttf", "DejaVuSerif-Italic.ttf"])
+def test_typeset_digits_on_a_paper_photo_read_right(predictor, font):
+    rng = np.random.default_rng(5)
+    answers = []
+    for digit in range(10):
+        photo = on_paper(place(typeset_ink(digit, 90, font), (260, 320), rng), rng)
+        answers.append(recognize(predictor, encode(photo, "JPEG", 85), name=f"{digit}.jpg")["digit"])
+    assert answers == list(range(10))

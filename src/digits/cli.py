@@ -226,12 +226,12 @@ def _recognize_command(paths: list[Path], model: Optional[Path], as_json: bool, 
     from rich.progress import Progress
 
     from digits.predictor import load_predictor
-    from digits.recognize import prepare, recognize_many, score_prepared
+    from digits.recognize import PARALLEL_FROM, prepare, recognize_many, score_prepared
 
-    predictor = load_predictor(model)
     files = _expand_paths(paths)
     if not files:
         raise DigitsError("no image files found in the given paths")
+    predictor = load_predictor(model, spin=len(files) < PARALLEL_FROM or explain is not None)
 
     def explained():
         from digits.explain import write_explanation

@@ -188,11 +188,10 @@ def to_mnist(ink: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
     canvas = np.zeros((SIZE, SIZE), np.float32)
     top, left = (SIZE - new_h) // 2, (SIZE - new_w) // 2
     canvas[top : top + new_h, left : left + new_w] = small
-    total = canvas.sum()
-    if total > 0:
-        rows, cols = np.indices(canvas.shape)
-        dy = (SIZE - 1) / 2 - (rows * canvas).sum() / total
-        dx = (SIZE - 1) / 2 - (cols * canvas).sum() / total
+    moments = cv2.moments(canvas)
+    if moments["m00"] > 0:
+        dy = (SIZE - 1) / 2 - moments["m01"] / moments["m00"]
+        dx = (SIZE - 1) / 2 - moments["m10"] / moments["m00"]
         shift = np.float32([[1, 0, dx], [0, 1, dy]])
         canvas = cv2.warpAffine(canvas, shift, (SIZE, SIZE), flags=cv2.INTER_LINEAR, borderValue=0)
         canvas /= max(float(canvas.max()), 1e-6)  # sub-pixel shifts blur the peak; MNIST's ink peaks at 255

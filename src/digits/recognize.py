@@ -58,14 +58,21 @@ def recognize(predictor: Predictor, source: Path | bytes, row: bool = False, nam
     return score_prepared([(label, segmentation)], predictor, row)[0]
 
 
+PARALLEL_FROM = 64  # fewer files than this are prepared in-process: starting workers would cost more
+
+
 def recognize_many(
     predictor: Predictor, paths: Iterable[Path], row: bool = False, workers: int | None = None, batch: int = 256
 ) -> Iterator[dict]:
-    """Answers in input order, streamed: images are read and prepared in worker processes, scored in batches."""
+    """Answers in input order, streamed: images are read and prepared in worker processes, scored in batches.
+
+    With PARALLEL_FROM files or more, give it a Predictor made with spin=False: it then leaves the
+    cores to the workers between batches.
+    """
     paths = list(paths)
     workers = workers or os.cpu_count() or 1
     load = partial(_load_one, row=row)
-    if workers == 1 or len(paths) < 64:
+    if workers == 1 or len(paths) < PARALLEL_FROM:
         loaded = map(load, paths)
         yield from _in_batches(loaded, predictor, row, batch)
         return
