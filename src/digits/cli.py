@@ -205,83 +205,12 @@ def export(
     out.print(f"exported {model_file} -> {target}")
 
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif"}
+def _recognize(paths: list[Path], model: Optional[Path], as_json: bool, explain: Optional[Path], row: bool) -> None:
+    """Shared body of `predict` and `read`; exit status 1 when any file could not be read."""
+    from digits.cli_images import print_answers
 
-
-def _expand_paths(paths: list[Path]) -> list[Path]:
-    """Files as given; a folder stands for the image files directly inside it, sorted by name."""
-    expanded = []
-    for path in paths:
-        if path.is_dir():
-            expanded += sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
-        else:
-            expanded.append(path)
-    return expanded
-
-
-def _recognize_command(paths: list[Path], model: Optional[Path], as_json: bool, explain: Optional[Path], row: bool) -> None:
-    """Shared body of `predict` and `read`: answers streamed in order, errors counted, exit 1 if any."""
-    import json
-
-    from rich.progress import Progress
-
-    from digits.predictor import load_predictor
-    from digits.recognize import PARALLEL_FROM, prepare, recognize_many, score_prepared
-
-    files = _expand_paths(paths)
-    if not files:
-        raise DigitsError("no image files found in the given paths")
-    predictor = load_predictor(model, spin=len(files) < PARALLEL_FROM or explain is not None)
-
-    def explained():
-        from digits.explain import write_explanation
-        from digits.imagefile import ImageError
-
-        for path in files:
-            try:
-                gray, segmentation = prepare(path, row=row)
-            except ImageError as exc:
-                yield {"path": str(path), "error": str(exc)}
-                continue
-            answer = score_prepared([(str(path), segmentation)], predictor, row)[0]
-            labels = [str(d["digit"]) for d in answer["digits"]] if row else [f"{answer['digit']} ({answer['confidence']:.2f})"] * len(segmentation.crops)
-            write_explanation(explain, path, gray, segmentation, labels)
-            yield answer
-
-    answers = explained() if explain else recognize_many(predictor, files, row=row)
-    errors = 0
-    table = Table() if not as_json else None
-    if table is not None:
-        for column in ("path", "text" if row else "digit", "confidence", "note"):
-            table.add_column(column)
-    show_bar = err.is_terminal and len(files) > 20
-    with Progress(console=err, transient=True, disable=not show_bar) as bar:
-        task = bar.add_task("reading images", total=len(files))
-        for answer in answers:
-            bar.advance(task)
-            errors += "error" in answer
-            if as_json:
-                sys.stdout.write(json.dumps(answer) + "\n")
-            else:
-                table.add_row(*_table_row(answer, row))
-    if table is not None:
-        out.print(table)
-    if explain:
-        err.print(f"explanations written to {explain}")
-    if errors:
-        err.print(f"[red]{errors} of {len(files)} file(s) could not be read[/]", highlight=False)
+    if print_answers(paths, model, as_json, explain, row, out, err):
         raise typer.Exit(1)
-
-
-def _table_row(answer: dict, row: bool) -> tuple[str, str, str, str]:
-    if "error" in answer:
-        return answer["path"], "-", "-", f"[red]{answer['error']}[/]"
-    if row:
-        confidence = min((d["confidence"] for d in answer["digits"]), default=None)
-        return answer["path"], answer["text"] or "-", f"{confidence:.3f}" if confidence is not None else "-", answer.get("reason", "")
-    if answer["digit"] is None:
-        return answer["path"], "-", "-", answer["reason"]
-    return answer["path"], str(answer["digit"]), f"{answer['confidence']:.3f}", ""
 
 
 ModelOption = Annotated[Optional[Path], typer.Option("--model", "-m", help="ONNX file or run folder (default: the shipped model).")]
@@ -297,7 +226,7 @@ def predict(
     explain: ExplainOption = None,
 ) -> None:
     """Recognise the single digit in each image (photo, scan, canvas drawing)."""
-    _recognize_command(paths, model, as_json, explain, row=False)
+    _recognize(paths, model, as_json, explain, row=False)
 
 
 @app.command()
@@ -308,7 +237,7 @@ def read(
     explain: ExplainOption = None,
 ) -> None:
     """Read a number written as a row of digits in each image, left to right."""
-    _recognize_command(paths, model, as_json, explain, row=True)
+    _recognize(paths, model, as_json, explain, row=True)
 
 
 @app.command()
