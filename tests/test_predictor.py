@@ -50,3 +50,16 @@ def test_bad_model_paths_are_reported(tmp_path):
 def test_a_predictor_that_does_not_spin_gives_the_same_answers():
     images = np.random.default_rng(0).uniform(0, 255, (8, 28, 28)).astype(np.float32)
     np.testing.assert_allclose(load_predictor(spin=False).predict_proba(images), load_predictor().predict_proba(images), atol=1e-6)
+
+
+def test_the_reading_api_is_importable_from_the_package():
+    code = (
+        "import sys\n"
+        "import digits.recognize\n"  # the submodule of the same name must not shadow the function
+        "from digits import load_predictor, recognize, recognize_many, segment, read_gray, ImageError\n"
+        "import numpy as np\n"
+        "assert 'not an image' in recognize(load_predictor(), b'not an image', name='x')['error']\n"
+        "assert not [m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')]\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
