@@ -70,24 +70,23 @@ def main() -> None:
         rows.append(("(a) Keras model.predict, 1 image", f"{p50:.2f} ms", f"{p99:.2f} ms"))
 
     # The predictor as the CLI and the API make it: ONNX Runtime picks the threads (both cores here).
-    single = load_predictor(args.model)
-    batch_predictor = single
+    predictor = load_predictor(args.model)
     one = image[None].astype(np.float32)
-    p50, p99 = percentiles(time_calls(lambda: single.predict_proba(one), repeat=5000))
+    p50, p99 = percentiles(time_calls(lambda: predictor.predict_proba(one), repeat=5000))
     rows.append(("(b) ONNX predictor, 1 image, model only", f"{p50:.3f} ms", f"{p99:.3f} ms"))
 
     workdir = Path(tempfile.mkdtemp(prefix="digits-latency-"))
     try:
         png = workdir / "one.png"
         Image.fromarray(255 - image).save(png)  # dark on white, as a user would draw it
-        p50, p99 = percentiles(time_calls(lambda: recognize(single, png), repeat=2000))
+        p50, p99 = percentiles(time_calls(lambda: recognize(predictor, png), repeat=2000))
         rows.append(("(c) file to digit, 28x28 PNG, end to end", f"{p50:.2f} ms", f"{p99:.2f} ms"))
 
         images = mnist.x_test.astype(np.float32)
-        batch_predictor.predict_proba(images[:1000])
+        predictor.predict_proba(images[:1000])
         start = time.perf_counter()
         for i in range(0, len(images), 1000):
-            batch_predictor.predict_proba(images[i : i + 1000])
+            predictor.predict_proba(images[i : i + 1000])
         rate = len(images) / (time.perf_counter() - start)
         rows.append(("(d) batch throughput, 10,000 test digits", f"{rate:,.0f} images/s", ""))
 

@@ -24,7 +24,6 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from digits.data import MNIST_FILES, load_mnist, locate_file  # noqa: E402
@@ -69,7 +68,7 @@ def main() -> None:
             spec.name: sha256_of(locate_file(args.data_dir, spec.name)) for spec in MNIST_FILES.values()
         },
         "training": run_config["config"],
-        "reproduce": reproduce_command(name, args.run, args.selection_run),
+        "reproduce": reproduce_command(name, refit=args.selection_run is not None),
         "train_seconds": run_config["train_seconds"],
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, no GPU, Keras {run_config['keras_version']} ({run_config['backend']})",
         "validation_accuracy": validation["accuracy"],
@@ -116,12 +115,12 @@ def validation_of(run: Path, selection_run: Path | None) -> dict:
     raise SystemExit(f"{run}: no validation score; pass --selection-run with the run that held out a validation split")
 
 
-def reproduce_command(name: str, run: Path, selection_run: Path | None) -> str:
-    """The commands that retrain and ship this model from scratch."""
+def reproduce_command(name: str, refit: bool) -> str:
+    """The commands that retrain and ship this model from scratch (with the refit step when there was one)."""
     data = "--data-dir ../shared/mnist"
     steps = [f"python benchmarks/train_models.py {data} --models {name}"]
     ship = f"python benchmarks/ship_model.py benchmarks/out/{name} {data}"
-    if selection_run is not None:
+    if refit:
         steps.append(f"python benchmarks/train_models.py {data} --models {name} --validation-fraction 0 --out benchmarks/out_full")
         ship = f"python benchmarks/ship_model.py benchmarks/out_full/{name} --selection-run benchmarks/out/{name} {data}"
     return " && ".join([*steps, ship])
