@@ -2,6 +2,9 @@
 
     python benchmarks/train_models.py --data-dir ../shared/mnist [--models dense mlp ...]
 
+`--models` with no names trains nothing and re-renders the table and chart from
+results.json (for instance after shipping a new default model).
+
 Writes, under --out (default benchmarks/out): one run folder per model, results.json,
 results.md (the table) and accuracy.png (a bar chart of test accuracy; --chart moves it).
 The table also scores the model shipped inside the package, and lists the
@@ -92,7 +95,7 @@ def render_table(rows: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, default=os.environ.get("DIGITS_DATA_DIR"), required=not os.environ.get("DIGITS_DATA_DIR"))
-    parser.add_argument("--models", nargs="+", default=list(REGISTRY), choices=list(REGISTRY))
+    parser.add_argument("--models", nargs="*", default=list(REGISTRY), choices=list(REGISTRY))
     parser.add_argument("--out", type=Path, default=Path("benchmarks/out"))
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--chart", type=Path, help="where to write the bar chart (default: OUT/accuracy.png)")
