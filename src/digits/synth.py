@@ -7,7 +7,6 @@ preprocessing closes the gap between MNIST and people's own images.
 from __future__ import annotations
 
 import io
-
 from pathlib import Path
 
 import cv2
