@@ -33,7 +33,7 @@ def test_train_then_evaluate_writes_the_run_and_report(tiny_mnist_dir, tmp_path)
     run_dir = tmp_path / "run"
     trained = run_cli("train", "--model", "dense", "--epochs", "1", "--out", run_dir, env_data_dir=tiny_mnist_dir)
     assert trained.returncode == 0, trained.stderr
-    assert {"model.keras", "config.json", "history.json", "history.png"} <= {p.name for p in run_dir.iterdir()}
+    assert {"model.keras", "model.onnx", "card.json", "history.json", "history.png"} <= {p.name for p in run_dir.iterdir()}
     evaluated = run_cli("evaluate", run_dir, env_data_dir=tiny_mnist_dir)
     assert evaluated.returncode == 0, evaluated.stderr
     assert "test accuracy" in evaluated.stdout and "Per-class scores" in evaluated.stdout
@@ -89,7 +89,7 @@ def test_evaluate_the_shipped_model_without_tensorflow(tiny_mnist_dir, tmp_path)
 
 
 def test_feedback_export_feeds_training_with_extra_data(tiny_mnist, tiny_mnist_dir, tmp_path):
-    from digits.feedback import FeedbackStore
+    from digits.data.feedback import FeedbackStore
 
     store = FeedbackStore(tmp_path / "feedback.sqlite3")
     for image, label in zip(tiny_mnist.x_test[:5], tiny_mnist.y_test[:5]):

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from digits.export import export_onnx
-from digits.models import REGISTRY, build_model
-from digits.predictor import Predictor
+from digits.training.export import export_onnx
+from digits.training.models import REGISTRY, build_model
+from digits.reading.predictor import Predictor
 
 
 @pytest.mark.parametrize("name", list(REGISTRY))

@@ -5,9 +5,9 @@ import sqlite3
 import numpy as np
 import pytest
 
-from digits.data import MNIST_FILES
-from digits.feedback import FeedbackStore, export_feedback
-from digits.idx import read_idx
+from digits.data.mnist import MNIST_FILES
+from digits.data.feedback import FeedbackStore, export_feedback
+from digits.data.idx import read_idx
 
 
 def _digit(value: int) -> np.ndarray:

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from digits.errors import DataError
-from digits.idx import read_idx, write_idx
+from digits.data.idx import read_idx, write_idx
 
 
 @pytest.mark.parametrize("name", ["images.idx", "images.idx.gz"])

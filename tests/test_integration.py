@@ -1,8 +1,8 @@
 import pytest
 
-from digits.data import load_mnist
-from digits.evaluate import evaluate_probabilities
-from digits.train import TrainConfig, predict_probabilities, train_model
+from digits.data.mnist import load_mnist
+from digits.evaluation.metrics import evaluate_probabilities
+from digits.training.train import TrainConfig, predict_probabilities, train_model
 
 
 @pytest.mark.integration

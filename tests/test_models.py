@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from digits.errors import ModelError
-from digits.models import REGISTRY, build_model, get_spec
+from digits.training.models import REGISTRY, build_model, get_spec
 
 
 @pytest.mark.parametrize("name", list(REGISTRY))

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from digits.errors import ModelError
-from digits.predictor import default_model_path, load_predictor, resolve_onnx_path
+from digits.reading.predictor import default_model_path, load_predictor, resolve_onnx_path
 
 
 def test_prediction_never_imports_tensorflow_or_keras(tmp_path):
@@ -18,8 +18,8 @@ def test_prediction_never_imports_tensorflow_or_keras(tmp_path):
     code = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from digits.predictor import load_predictor\n"
-        "from digits.recognize import recognize\n"
+        "from digits.reading.predictor import load_predictor\n"
+        "from digits.reading.recognize import recognize\n"
         f"answer = recognize(load_predictor(), Path({str(image)!r}))\n"
         "assert answer['digit'] is not None, answer\n"
         "loaded = [m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras', 'tf2onnx')]\n"
@@ -55,7 +55,7 @@ def test_a_predictor_that_does_not_spin_gives_the_same_answers():
 def test_the_reading_api_is_importable_from_the_package():
     code = (
         "import sys\n"
-        "import digits.recognize\n"  # the submodule of the same name must not shadow the function
+        "import digits.reading.recognize\n"  # the submodule of the same name must not shadow the function
         "from digits import load_predictor, recognize, recognize_many, segment, read_gray, ImageError\n"
         "import numpy as np\n"
         "assert 'not an image' in recognize(load_predictor(), b'not an image', name='x')['error']\n"

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from digits.preprocess import segment, to_mnist
-from digits.synth import canvas_rgba, digit_ink, encode, on_paper, place
-from digits.imagefile import read_gray
+from digits.reading.preprocess import segment, to_mnist
+from digits.data.synth import canvas_rgba, digit_ink, encode, on_paper, place
+from digits.reading.decode import read_gray
 
 
 def _model_input(data: bytes) -> np.ndarray:

@@ -7,9 +7,9 @@ import sys
 import numpy as np
 import pytest
 
-from digits.predictor import load_predictor
-from digits.recognize import recognize, recognize_many
-from digits.synth import canvas_rgba, digit_ink, encode, on_paper, place, row_ink, typeset_ink
+from digits.reading.predictor import load_predictor
+from digits.reading.recognize import recognize, recognize_many
+from digits.data.synth import canvas_rgba, digit_ink, encode, on_paper, place, row_ink, typeset_ink
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,11 @@ import json
 import keras
 import numpy as np
 
-from digits.augment import build_augmenter
-from digits.runs import find_model_file, load_keras_model
-from digits.train import predict_probabilities
+from digits.card import read_card
+from digits.reading.predictor import load_predictor
+from digits.training.augment import build_augmenter
+from digits.training.keras_files import find_model_file, load_keras_model
+from digits.training.train import predict_probabilities
 
 
 def test_training_learns_the_tiny_digits(tiny_run, tiny_mnist):
@@ -19,9 +21,11 @@ def test_training_learns_the_tiny_digits(tiny_run, tiny_mnist):
 
 def test_run_folder_holds_model_config_history_and_plot(tiny_run, tiny_mnist):
     run_dir, result = tiny_run
-    assert {p.name for p in run_dir.iterdir()} >= {"model.keras", "config.json", "history.json", "history.png"}
-    config = json.loads((run_dir / "config.json").read_text())
-    assert config["config"]["model"] == "mlp" and config["config"]["epochs"] == 5
+    assert {p.name for p in run_dir.iterdir()} >= {"model.keras", "model.onnx", "card.json", "history.json", "history.png"}
+    card = read_card(run_dir / "card.json")
+    assert card.name == "mlp" and card.provenance.training["epochs"] == 5 and card.parameters == 42_310
+    assert card.metrics.validation_accuracy == result.history["val_accuracy"][-1] and card.metrics.test_accuracy is None
+    assert load_predictor(run_dir).card == card  # the predictor reads the card training wrote
     assert json.loads((run_dir / "history.json").read_text())["val_accuracy"] == result.history["val_accuracy"]
     reloaded = load_keras_model(find_model_file(run_dir))
     np.testing.assert_allclose(
@@ -39,7 +43,7 @@ def test_augmenter_changes_images_only_while_training(tiny_mnist):
 
 
 def test_validation_fraction_zero_trains_on_every_training_image(tiny_mnist):
-    from digits.train import TrainConfig, train_model
+    from digits.training.train import TrainConfig, train_model
 
     seen = []
 

@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 import uvicorn
 
-from digits.serve import ServeSettings, create_app
-from digits.synth import digit_ink, encode
+from digits.serving.app import create_app
+from digits.serving.settings import ServeSettings
+from digits.data.synth import digit_ink, encode
 
 CHROMIUM = Path("/usr/bin/chromium")
 # CI installs the browser and sets DIGITS_REQUIRE_BROWSER, so there a missing browser fails instead of skipping.

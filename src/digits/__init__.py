@@ -2,21 +2,21 @@
 
 The reading API is available from the top level:
 
-    from digits import load_predictor, recognize, recognize_many, segment
+    from digits import load_predictor, read_image, recognize, recognize_many, segment
 
 Importing the package loads NumPy, OpenCV and Pillow, never TensorFlow or
-Keras. Training and evaluation live in the submodules (`digits.data`,
-`digits.models`, `digits.train`, `digits.evaluate`, ...).
+Keras. The rooms: `digits.data`, `digits.training` (the only one with Keras),
+`digits.evaluation`, `digits.reading`, `digits.serving` and `digits.cli`.
 """
 
-from digits.errors import DataError, DigitsError, ModelError
-from digits.imagefile import ImageError, read_gray
-from digits.predictor import Predictor, load_predictor
-from digits.preprocess import segment
-from digits.recognize import recognize, recognize_many
+from digits.errors import DataError, DigitsError, ImageError, ModelError
+from digits.reading.decode import read_gray
+from digits.reading.predictor import Predictor, load_predictor
+from digits.reading.preprocess import segment
+from digits.reading.recognize import Reading, read_image, recognize, recognize_many
 
 __all__ = [
     "DataError", "DigitsError", "ModelError", "ImageError",
-    "Predictor", "load_predictor", "read_gray", "recognize", "recognize_many", "segment",
+    "Predictor", "Reading", "load_predictor", "read_gray", "read_image", "recognize", "recognize_many", "segment",
 ]
 __version__ = "0.1.0"

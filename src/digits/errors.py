@@ -1,4 +1,4 @@
-"""Errors that the CLI reports as one line, never as a stack trace."""
+"""Errors that the CLI and the API report as one line, never as a stack trace."""
 
 
 class DigitsError(Exception):
@@ -10,4 +10,18 @@ class DataError(DigitsError):
 
 
 class ModelError(DigitsError):
-    """A model name, file or run folder that cannot be used."""
+    """A model name, file, card or run folder that cannot be used."""
+
+
+class ImageError(DigitsError):
+    """A file that is not a usable image."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message, or its type's name when the message is empty.
+
+    Third-party libraries (Keras, ONNX Runtime, the converter) raise long,
+    multi-line messages; the user needs the first line of them.
+    """
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,97 @@
+"""Decode a user's image file into one grey-level array, safely.
+
+Handles PNG, JPEG, BMP, TIFF, WebP and GIF (first frame); EXIF orientation;
+alpha (composited onto the background that keeps the ink visible); 8/16-bit,
+grey, RGB, palette and CMYK. Refuses non-images, truncated files, decompression
+bombs and absurd sizes with a one-line ImageError.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from digits.errors import ImageError
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_PIXELS = 40_000_000  # about a 48-megapixel photo; more is a bomb or a mistake
+MAX_SIDE = 20_000
+
+
+def read_gray(source: Path | bytes, name: str | None = None) -> np.ndarray:
+    """(H, W) float32 in [0, 1], 1 = white, from a file path or the file's bytes."""
+    label = name or (str(source) if isinstance(source, Path) else "image")
+    data = _read_bytes(source, label)
+    if not data:
+        raise ImageError(f"{label}: empty file")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                _check_size(image, label)
+                image.seek(0)  # first frame of an animation
+                image = ImageOps.exif_transpose(image)
+                image.load()
+                return _to_gray(image)
+    except ImageError:
+        raise
+    except UnidentifiedImageError:
+        raise ImageError(f"{label}: not an image (unrecognised format)") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageError(f"{label}: image dimensions too large (possible decompression bomb)") from None
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise ImageError(f"{label}: truncated or corrupt image ({exc})") from None
+
+
+def _read_bytes(source: Path | bytes, label: str) -> bytes:
+    if isinstance(source, (bytes, bytearray)):
+        if len(source) > MAX_FILE_BYTES:
+            raise ImageError(f"{label}: larger than {MAX_FILE_BYTES // 2**20} MB")
+        return bytes(source)
+    try:
+        if source.is_dir():
+            raise ImageError(f"{label}: is a folder, not an image")
+        size = source.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ImageError(f"{label}: larger than {MAX_FILE_BYTES // 2**20} MB")
+        return source.read_bytes()
+    except FileNotFoundError:
+        raise ImageError(f"{label}: no such file") from None
+    except PermissionError:
+        raise ImageError(f"{label}: permission denied") from None
+    except OSError as exc:
+        raise ImageError(f"{label}: cannot read ({exc.strerror or exc})") from None
+
+
+def _check_size(image: Image.Image, label: str) -> None:
+    width, height = image.size
+    if width < 1 or height < 1 or width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
+        raise ImageError(f"{label}: image dimensions {width}x{height} are out of range")
+
+
+def _to_gray(image: Image.Image) -> np.ndarray:
+    """Grey levels in [0, 1]; alpha composited onto the background that contrasts with the ink."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        values = np.asarray(image, dtype=np.float32)
+        top = 65535.0 if values.max() > 255 else 255.0
+        return np.clip(values / top, 0, 1)
+    if image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if image.mode in ("RGBa", "La", "PA"):
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA"):
+        rgba = np.asarray(image.convert("RGBA"), dtype=np.float32) / 255.0
+        alpha = rgba[..., 3]
+        color = rgba[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+        if alpha.min() > 0.99:
+            return color
+        # Where the ink is (opaque pixels), is it light or dark? Put it on the opposite background.
+        weight = alpha.sum()
+        ink_level = float((color * alpha).sum() / weight) if weight > 0 else 0.0
+        background = 0.0 if ink_level > 0.5 else 1.0
+        return color * alpha + background * (1.0 - alpha)
+    return np.asarray(image.convert("L"), dtype=np.float32) / 255.0

@@ -1,0 +1,84 @@
+"""ONNX Runtime inference. Imports neither TensorFlow nor Keras, so it starts fast and answers fast."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from digits import runfolder
+from digits.card import MNIST_INPUT, ModelCard, card_for_model
+from digits.errors import ModelError, first_line
+
+DEFAULT_MODEL = "default.onnx"  # its card is default.json beside it
+
+
+def default_model_path() -> Path:
+    """The model shipped inside the package."""
+    return Path(str(resources.files("digits") / "assets" / DEFAULT_MODEL))
+
+
+def resolve_onnx_path(model: Path | None) -> Path:
+    """The ONNX file to use: the shipped default, a given .onnx file, or the model.onnx in a run folder."""
+    if model is None:
+        path = default_model_path()
+        if not path.is_file():
+            raise ModelError(f"{path}: the shipped default model is missing from this installation")
+        return path
+    if model.is_dir():
+        if (model / runfolder.ONNX_MODEL).is_file():
+            return model / runfolder.ONNX_MODEL
+        raise ModelError(f"{model}: no {runfolder.ONNX_MODEL} in this folder (run `digits export` on the run first)")
+    if not model.is_file():
+        raise ModelError(f"{model}: no such file or folder")
+    if model.suffix != ".onnx":
+        raise ModelError(f"{model}: not an ONNX file (export a Keras model with `digits export`)")
+    return model
+
+
+@dataclass
+class Predictor:
+    """Class probabilities for batches of (28, 28) grey-level images, white digit on black, 0-255."""
+
+    path: Path
+    threads: int = 0  # 0 lets ONNX Runtime choose
+    # Idle threads spin for the next call: fastest for one image at a time, but it steals
+    # the cores from worker processes that prepare images beside it (see recognize_many).
+    spin: bool = True
+    card: ModelCard | None = None  # None: read the card that belongs to `path`
+    session: object = field(init=False, repr=False)
+    input_name: str = field(init=False)
+
+    def __post_init__(self):
+        import onnxruntime as ort
+
+        if self.card is None:
+            self.card = card_for_model(self.path)
+        if self.card.input != MNIST_INPUT:
+            raise ModelError(f"{self.path}: the model expects input {self.card.input}, "
+                             f"but this version of digits prepares {MNIST_INPUT}")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self.threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        if not self.spin:
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        try:
+            self.session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own exception types for bad files
+            raise ModelError(f"{self.path}: cannot load ONNX model ({first_line(exc)})") from None
+        self.input_name = self.session.get_inputs()[0].name
+
+    def predict_proba(self, images: np.ndarray) -> np.ndarray:
+        """(N, 28, 28) images -> (N, 10) probabilities that sum to 1."""
+        side = self.card.input.size
+        batch = np.ascontiguousarray(images, dtype=np.float32).reshape(-1, side, side)
+        scores = self.session.run(None, {self.input_name: batch})[0].astype(np.float64)
+        return scores / np.clip(scores.sum(axis=1, keepdims=True), 1e-12, None)
+
+
+def load_predictor(model: Path | None = None, threads: int = 0, spin: bool = True) -> Predictor:
+    """A Predictor for the shipped default model or the given ONNX file / run folder, with its card."""
+    return Predictor(resolve_onnx_path(model), threads=threads, spin=spin)

@@ -1,0 +1,221 @@
+"""The one path from a grey-level image to what the model sees: 28x28, white ink on black,
+digit scaled into a 20x20 box (aspect kept) and centred by centre of mass, as MNIST was made.
+
+Steps: find the ink (either polarity, uneven light removed), find the digits
+(connected strokes grouped, specks dropped), then normalise each one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from digits.card import MNIST_INPUT
+
+WORK_SIDE = 1024  # larger images are shrunk first: digits need no more detail, and it bounds the cost
+MIN_CONTRAST = 0.12  # ink must differ from the paper by about 30 grey levels
+BOX = MNIST_INPUT.box  # MNIST: digit fits a 20x20 box ...
+SIZE = MNIST_INPUT.size  # ... centred by mass in 28x28
+PEAK = MNIST_INPUT.high  # the strongest ink's grey level
+
+
+@dataclass(frozen=True)
+class DigitCrop:
+    """One digit: what the model sees and where it was in the original image."""
+
+    image: np.ndarray  # (28, 28) float32, 0-255, white on black
+    box: tuple[int, int, int, int]  # x, y, width, height in the original image
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """Digits found in an image, left to right; `reason` says why there are none."""
+
+    crops: list[DigitCrop]
+    reason: str | None = None
+
+
+def ink_map(gray: np.ndarray) -> np.ndarray:
+    """Ink strength in [0, 1] (1 = strongest ink) for a grey image in [0, 1] of either polarity."""
+    side = int(max(3, round(0.03 * min(gray.shape))))
+    border = np.concatenate([gray[:side].ravel(), gray[-side:].ravel(), gray[:, :side].ravel(), gray[:, -side:].ravel()])
+    paper = float(np.median(border))
+    light_paper = paper > 0.5
+    ink = 1.0 - gray if light_paper else gray.astype(np.float32, copy=True)
+    if min(ink.shape) >= 64:
+        ink = ink - _background(ink)  # uneven light and paper tint
+    else:
+        ink = ink - (1.0 - paper if light_paper else paper)  # small images: the paper is flat enough
+    return np.clip(ink, 0.0, 1.0).astype(np.float32)
+
+
+def _background(ink: np.ndarray) -> np.ndarray:
+    """Smooth estimate of the paper under the ink: a grey opening wider than any stroke, done small."""
+    scale = 4
+    small = cv2.resize(ink, (max(1, ink.shape[1] // scale), max(1, ink.shape[0] // scale)), interpolation=cv2.INTER_AREA)
+    k = max(5, min(small.shape) // 4) | 1
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+    opened = cv2.morphologyEx(small, cv2.MORPH_OPEN, kernel)
+    opened = cv2.GaussianBlur(opened, (0, 0), k / 2)
+    return cv2.resize(opened, (ink.shape[1], ink.shape[0]), interpolation=cv2.INTER_LINEAR)
+
+
+def shrink(gray: np.ndarray) -> tuple[np.ndarray, float]:
+    """The image at most WORK_SIDE on its longer side, and the factor to map boxes back."""
+    longest = max(gray.shape)
+    if longest <= WORK_SIDE:
+        return gray, 1.0
+    factor = WORK_SIDE / longest
+    size = (max(1, round(gray.shape[1] * factor)), max(1, round(gray.shape[0] * factor)))
+    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA), factor
+
+
+def segment(gray: np.ndarray, row: bool = False) -> Segmentation:
+    """Find one digit (row=False) or every digit in a left-to-right row (row=True)."""
+    small, factor = shrink(gray)
+    ink = ink_map(small)
+    peak = float(np.percentile(ink, 99.9)) if ink.size > 1000 else float(ink.max())
+    if peak < MIN_CONTRAST:
+        return Segmentation([], "no ink: the image is blank or has too little contrast")
+    ink = np.clip(ink / peak, 0.0, 1.0)
+    mask = _ink_mask(ink)
+    components = _components(mask)
+    if not components:
+        return Segmentation([], "no digit-sized marks, only specks")
+    groups = _group_row(components) if row else [_group_single(components)]
+    crops = []
+    for group in groups:
+        x, y, w, h = _union_box(group)
+        labels_mask = np.zeros(mask.shape, np.uint8)
+        for comp in group:
+            cx, cy, cw, ch = comp["box"]
+            labels_mask[cy : cy + ch, cx : cx + cw] |= comp["mask"]
+        crop = ink[y : y + h, x : x + w] * cv2.dilate(labels_mask[y : y + h, x : x + w], np.ones((3, 3), np.uint8))
+        original = tuple(int(round(v / factor)) for v in (x, y, w, h))
+        crops.append(DigitCrop(to_mnist(crop, labels_mask[y : y + h, x : x + w]), original))
+    return Segmentation(crops)
+
+
+def _ink_mask(ink: np.ndarray) -> np.ndarray:
+    """Binary ink: Otsu's threshold on a lightly smoothed map, never below a noise floor."""
+    smooth = cv2.GaussianBlur(ink, (3, 3), 0) if min(ink.shape) >= 64 else ink
+    as_bytes = (smooth * 255).astype(np.uint8)
+    otsu, _ = cv2.threshold(as_bytes, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return (as_bytes > max(otsu, 0.25 * 255)).astype(np.uint8)
+
+
+def _components(mask: np.ndarray) -> list[dict]:
+    """Connected marks big enough to be part of a digit, each with its box and own mask."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count <= 1:
+        return []
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    heights = stats[1:, cv2.CC_STAT_HEIGHT]
+    biggest = areas.max()
+    min_height = max(4, 0.03 * min(mask.shape))
+    components = []
+    for index in range(1, count):
+        x, y, w, h, area = stats[index]
+        if area < max(3, 0.02 * biggest):
+            continue  # specks: dust, noise, JPEG blocks
+        components.append(
+            {"box": (int(x), int(y), int(w), int(h)), "area": int(area),
+             "mask": (labels[y : y + h, x : x + w] == index).astype(np.uint8)}
+        )
+    if heights.max() < min_height:
+        return []  # nothing tall enough to be a digit
+    return components
+
+
+def _union_box(group: list[dict]) -> tuple[int, int, int, int]:
+    x0 = min(c["box"][0] for c in group)
+    y0 = min(c["box"][1] for c in group)
+    x1 = max(c["box"][0] + c["box"][2] for c in group)
+    y1 = max(c["box"][1] + c["box"][3] for c in group)
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def _near(box: tuple[int, int, int, int], other: tuple[int, int, int, int], margin: float) -> bool:
+    """Whether two boxes overlap once `box` is grown by `margin` pixels on every side."""
+    x, y, w, h = box
+    ox, oy, ow, oh = other
+    return ox < x + w + margin and ox + ow > x - margin and oy < y + h + margin and oy + oh > y - margin
+
+
+def _group_single(components: list[dict]) -> list[dict]:
+    """The biggest mark plus every mark close to it: broken strokes join, distant specks do not."""
+    ordered = sorted(components, key=lambda c: c["area"], reverse=True)
+    group, rest = [ordered[0]], ordered[1:]
+    changed = True
+    while changed:
+        changed = False
+        box = _union_box(group)
+        for comp in list(rest):
+            if comp["area"] >= 0.05 * group[0]["area"] and _near(box, comp["box"], 0.25 * box[3]):
+                group.append(comp)
+                rest.remove(comp)
+                changed = True
+    return group
+
+
+def _group_row(components: list[dict]) -> list[list[dict]]:
+    """Digits of a written number: marks that overlap in x form one digit; short groups are dropped."""
+    big = max(c["area"] for c in components)
+    marks = sorted((c for c in components if c["area"] >= 0.08 * big), key=lambda c: c["box"][0])
+    groups: list[list[dict]] = []
+    for comp in marks:
+        if groups:
+            gx, _, gw, gh = _union_box(groups[-1])
+            x, _, w, _ = comp["box"]
+            overlap = min(gx + gw, x + w) - max(gx, x)
+            if overlap > -0.08 * gh:  # overlapping in x, or a gap too small to separate two digits
+                groups[-1].append(comp)
+                continue
+        groups.append([comp])
+    tallest = max(_union_box(g)[3] for g in groups)
+    return [g for g in groups if _union_box(g)[3] >= 0.4 * tallest]
+
+
+def to_mnist(ink: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """A cropped digit (ink in [0, 1]) -> (28, 28) float32 0-255: MNIST's size, stroke and centring."""
+    ink = _normalise_stroke(ink, mask if mask is not None else (ink > 0.5).astype(np.uint8))
+    h, w = ink.shape
+    scale = BOX / max(h, w)
+    new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
+    small = cv2.resize(ink, (new_w, new_h), interpolation=cv2.INTER_AREA)
+    peak = small.max()
+    if peak > 0:
+        small = small / peak
+    canvas = np.zeros((SIZE, SIZE), np.float32)
+    top, left = (SIZE - new_h) // 2, (SIZE - new_w) // 2
+    canvas[top : top + new_h, left : left + new_w] = small
+    moments = cv2.moments(canvas)
+    if moments["m00"] > 0:
+        dy = (SIZE - 1) / 2 - moments["m01"] / moments["m00"]
+        dx = (SIZE - 1) / 2 - moments["m10"] / moments["m00"]
+        shift = np.float32([[1, 0, dx], [0, 1, dy]])
+        canvas = cv2.warpAffine(canvas, shift, (SIZE, SIZE), flags=cv2.INTER_LINEAR, borderValue=0)
+        canvas /= max(float(canvas.max()), 1e-6)  # sub-pixel shifts blur the peak; MNIST's ink peaks at 255
+    return (np.clip(canvas, 0, 1) * PEAK).astype(np.float32)
+
+
+def _normalise_stroke(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Thicken hairlines and thin heavy marker strokes towards MNIST's stroke width (~12 % of the box)."""
+    size = max(ink.shape)
+    if size < 24:
+        return ink
+    contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    perimeter = sum(cv2.arcLength(c, True) for c in contours)
+    if perimeter <= 0:
+        return ink
+    width = 2.0 * float(mask.sum()) / perimeter  # a stroke of length L and width w: area L*w, outline ~2L
+    target = 0.11 * size
+    if width < 0.6 * target:
+        k = int(round(target - width)) | 1
+        return cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    if width > 2.0 * target:
+        k = int(round(width - 1.5 * target)) | 1
+        return cv2.erode(ink, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    return ink

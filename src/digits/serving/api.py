@@ -1,0 +1,118 @@
+"""The HTTP API under /api: predict, read, feedback, health and the model card."""
+
+from __future__ import annotations
+
+import base64
+
+import cv2
+import numpy as np
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+
+from digits.card import ModelCard
+from digits.reading.recognize import Reading, read_image
+from digits.serving.dependencies import FeedbackDep, PredictorDep, SettingsDep
+from digits.serving.schemas import DigitAnswer, ErrorBody, FeedbackStored, Health, NumberAnswer
+from digits.serving.upload import ApiError, read_upload
+
+router = APIRouter(prefix="/api")
+
+UPLOAD_ERRORS = {
+    400: {"model": ErrorBody, "description": "Empty, truncated or non-image upload, or malformed multipart"},
+    411: {"model": ErrorBody, "description": "A multipart body without Content-Length"},
+    413: {"model": ErrorBody, "description": "Larger than the upload limit"},
+    415: {"model": ErrorBody, "description": "Neither an image body nor multipart/form-data"},
+}
+IMAGE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
+                                               "properties": {"file": {"type": "string", "format": "binary"}}}},
+            "image/*": {"schema": {"type": "string", "format": "binary"}},
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+FEEDBACK_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["file", "label"],
+            "properties": {"file": {"type": "string", "format": "binary"},
+                           "label": {"type": "string", "pattern": "^[0-9]$", "description": "The right digit"},
+                           "predicted": {"type": "string", "pattern": "^[0-9]$", "description": "What the model said"}},
+        }}},
+    }
+}
+InputsQuery = Query(False, description="Also return the 28x28 model inputs as PNG data URLs")
+
+
+def png_data_url(image: np.ndarray) -> str:
+    """A 28x28 model input (0-255) as a PNG data URL the page can show."""
+    ok, png = cv2.imencode(".png", np.clip(image, 0, 255).astype(np.uint8))
+    return "data:image/png;base64," + base64.b64encode(png.tobytes()).decode()
+
+
+async def read_request(request: Request, settings: SettingsDep, predictor: PredictorDep, row: bool) -> tuple[Reading, dict]:
+    """The upload read as `read_image` reads a file: (reading, the other form fields). Unreadable: 400."""
+    data, fields = await read_upload(request, settings.max_upload_bytes)
+    reading = await run_in_threadpool(read_image, predictor, data, row, "upload")
+    if reading.error:
+        raise ApiError(400, reading.error)
+    return reading, fields
+
+
+def with_inputs(reading: Reading, inputs: bool) -> dict:
+    """The answer, plus the model inputs when asked for."""
+    if not inputs:
+        return reading.answer
+    return {**reading.answer, "inputs": [png_data_url(crop.image) for crop in reading.segmentation.crops]}
+
+
+@router.post("/predict", response_model=DigitAnswer, response_model_exclude_unset=True, responses=UPLOAD_ERRORS,
+             openapi_extra=IMAGE_BODY, summary="The single digit in an image (multipart field 'file' or raw image body)")
+async def predict(request: Request, settings: SettingsDep, predictor: PredictorDep, inputs: bool = InputsQuery) -> dict:
+    reading, _ = await read_request(request, settings, predictor, row=False)
+    return with_inputs(reading, inputs)
+
+
+@router.post("/read", response_model=NumberAnswer, response_model_exclude_unset=True, responses=UPLOAD_ERRORS,
+             openapi_extra=IMAGE_BODY, summary="A number written as a row of digits (multipart field 'file' or raw image body)")
+async def read(request: Request, settings: SettingsDep, predictor: PredictorDep, inputs: bool = InputsQuery) -> dict:
+    reading, _ = await read_request(request, settings, predictor, row=True)
+    return with_inputs(reading, inputs)
+
+
+def digit_field(fields: dict, name: str, required: bool) -> int | None:
+    """A form field that must be one ASCII digit 0-9 (absent is fine when not required)."""
+    value = fields.get(name) or None
+    if value is None and not required:
+        return None
+    if value is None or len(value) != 1 or value not in "0123456789":
+        raise ApiError(400, f"field {name!r} must be a digit 0-9" + ("" if required else " when given"))
+    return int(value)
+
+
+@router.post("/feedback", response_model=FeedbackStored, responses=UPLOAD_ERRORS, openapi_extra=FEEDBACK_BODY,
+             summary="Store a correction: multipart with 'file' (the image), 'label' and optional 'predicted'")
+async def feedback(request: Request, settings: SettingsDep, predictor: PredictorDep, store: FeedbackDep) -> dict:
+    data, fields = await read_upload(request, settings.max_upload_bytes)
+    label, predicted = digit_field(fields, "label", required=True), digit_field(fields, "predicted", required=False)
+    reading = await run_in_threadpool(read_image, predictor, data, False, "upload")
+    if reading.error:
+        raise ApiError(400, reading.error)
+    if not reading.segmentation.crops:
+        raise ApiError(400, f"no digit to learn from: {reading.segmentation.reason}")
+    ident = await run_in_threadpool(store.add, data, reading.segmentation.crops[0].image, label, predicted)
+    return {"id": ident, "label": label, "stored": True}
+
+
+@router.get("/health", response_model=Health, summary="Liveness: the model is loaded")
+async def health(predictor: PredictorDep) -> dict:
+    return {"status": "ok", "model": predictor.card.name}
+
+
+@router.get("/model", response_model=ModelCard, summary="The model card of the served model")
+async def model_card(predictor: PredictorDep) -> ModelCard:
+    return predictor.card

@@ -1,0 +1,59 @@
+"""The FastAPI app: `create_app()` builds it, `digits serve` runs it.
+
+    uvicorn --factory digits.serving.app:create_app   # settings from DIGITS_* variables
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+
+from digits import __version__
+from digits.data.feedback import FeedbackStore
+from digits.errors import first_line
+from digits.reading.predictor import load_predictor
+from digits.serving import api, pages
+from digits.serving.settings import ServeSettings
+from digits.serving.upload import ApiError
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    """Load the model once, at start-up; open the feedback store (the file is made on first write)."""
+    settings: ServeSettings = app.state.settings
+    app.state.predictor = load_predictor(settings.model)
+    app.state.feedback = FeedbackStore(settings.feedback_db)
+    yield
+
+
+async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+    return JSONResponse({"error": str(exc)}, status_code=exc.status)
+
+
+async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    """404, 405 and the like in the same {"error": ...} shape as every other error."""
+    return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+
+
+async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    problem = exc.errors()[0] if exc.errors() else {}
+    where = ".".join(str(part) for part in problem.get("loc", ())) or "request"
+    return JSONResponse({"error": f"{where}: {problem.get('msg', first_line(exc))}"}, status_code=422)
+
+
+def create_app(settings: ServeSettings | None = None) -> FastAPI:
+    """The app: the page at /, the API under /api; settings from the environment when none are given."""
+    app = FastAPI(title="digits", summary="Handwritten digit recognition", version=__version__, lifespan=lifespan)
+    app.state.settings = settings or ServeSettings()
+    app.add_exception_handler(ApiError, api_error)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=pages.WEB), name="static")
+    return app

@@ -1,0 +1,34 @@
+"""Export a trained Keras model to ONNX, the form that inference and serving use."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from digits.errors import ModelError, first_line
+from digits.training.models import INPUT_SHAPE
+
+
+def export_onnx(model: keras.Model, path: Path) -> Path:
+    """Write `model` as an ONNX file taking (N, 28, 28) float32 grey levels 0-255; atomic on success."""
+    model.predict(np.zeros((1, *INPUT_SHAPE), dtype="float32"), verbose=0)  # Keras exports only called models
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".onnx", dir=path.parent)
+    os.close(fd)
+    try:
+        with warnings.catch_warnings():  # the converter's own NumPy deprecation noise, not ours to fix
+            warnings.simplefilter("ignore", FutureWarning)
+            model.export(tmp, format="onnx", verbose=False)
+        os.chmod(tmp, 0o644)  # mkstemp makes files private; a model file is not
+        os.replace(tmp, path)
+    except Exception as exc:  # the converter raises many types; report one line
+        raise ModelError(f"{path}: ONNX export failed ({first_line(exc)})") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path

@@ -1,0 +1,134 @@
+"""Train one registered model and save a run folder that says everything about it."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from digits import runfolder
+from digits.card import Metrics, ModelCard, Provenance, write_card
+from digits.data.mnist import Mnist, split_validation
+from digits.training.augment import build_augmenter
+from digits.training.models import INPUT_SHAPE, build_model, compile_model, describe_layers, get_spec
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides a training run; None means "the model's default"."""
+
+    model: str
+    epochs: int | None = None
+    batch_size: int | None = None
+    learning_rate: float | None = None
+    seed: int = 42
+    validation_fraction: float = 0.1  # 0: no hold-out, for refitting a recipe chosen on validation
+
+    def resolved(self) -> TrainConfig:
+        """This config with the model's defaults filled in."""
+        spec = get_spec(self.model)
+        return replace(
+            self,
+            epochs=self.epochs if self.epochs is not None else spec.epochs,
+            batch_size=self.batch_size if self.batch_size is not None else spec.batch_size,
+            learning_rate=self.learning_rate if self.learning_rate is not None else spec.learning_rate,
+        )
+
+
+@dataclass
+class TrainResult:
+    """A trained model, its per-epoch history and how long fitting took."""
+
+    model: keras.Model
+    config: TrainConfig
+    history: dict[str, list[float]]
+    seconds: float
+
+
+def train_model(config: TrainConfig, data: Mnist, callbacks: list | None = None) -> TrainResult:
+    """Fit the model on the training split, validating on a held-out part of it (never the test set)."""
+    config = config.resolved()
+    keras.utils.set_random_seed(config.seed)
+    if config.validation_fraction > 0:
+        x_fit, y_fit, x_val, y_val = split_validation(data.x_train, data.y_train, config.validation_fraction, config.seed)
+        validation = (x_val.astype("float32"), y_val)
+    else:  # the final refit of a recipe already chosen on a validation split: every training image counts
+        x_fit, y_fit, validation = data.x_train, data.y_train, None
+    total_steps = math.ceil(len(x_fit) / config.batch_size) * config.epochs
+    model = build_model(config.model, config.learning_rate, total_steps)
+    trainer = model
+    if get_spec(config.model).augment:
+        # Augment in a wrapper so the saved model stays free of training-only layers.
+        trainer = keras.Sequential([keras.Input(shape=INPUT_SHAPE), build_augmenter(config.seed), model], name="trainer")
+        compile_model(trainer, model.optimizer)
+    start = time.perf_counter()
+    fitted = trainer.fit(
+        x_fit.astype("float32"),
+        y_fit,
+        validation_data=validation,
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        callbacks=callbacks or [],
+        verbose=0,
+    )
+    seconds = time.perf_counter() - start
+    history = {key: [float(v) for v in values] for key, values in fitted.history.items()}
+    return TrainResult(model=model, config=config, history=history, seconds=seconds)
+
+
+def card_for_run(result: TrainResult, data_checksums: dict[str, str] | None = None) -> ModelCard:
+    """The model card of a fresh run: what it is, its validation score and how it was made (no test score yet)."""
+    config = result.config
+    held_out = config.validation_fraction > 0
+    return ModelCard(
+        name=config.model,
+        description=get_spec(config.model).description,
+        architecture=describe_layers(result.model),
+        parameters=int(result.model.count_params()),
+        metrics=Metrics(
+            validation_accuracy=result.history["val_accuracy"][-1] if "val_accuracy" in result.history else None,
+            validation=f"{config.validation_fraction:.0%} of the training set held out" if held_out else "none: refit on every training image",
+        ),
+        provenance=Provenance(
+            training=asdict(config),
+            data=dict(data_checksums or {}),
+            train_seconds=round(result.seconds, 2),
+            machine=f"{platform.machine()}, {os.cpu_count()} CPU cores",
+            software=f"Keras {keras.__version__} ({keras.backend.backend()})",
+            date=time.strftime("%Y-%m-%d"),
+        ),
+    )
+
+
+def save_run(result: TrainResult, run_dir: Path, data_checksums: dict[str, str] | None = None) -> dict[str, Path]:
+    """Write the model (Keras and ONNX), its card, the history (JSON) and its plot; return their paths."""
+    from digits.evaluation.plots import plot_history
+    from digits.training.export import export_onnx
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    names = (runfolder.KERAS_MODEL, runfolder.ONNX_MODEL, runfolder.CARD, runfolder.HISTORY, runfolder.HISTORY_PLOT)
+    paths = {name: run_dir / name for name in names}
+    result.model.save(paths[runfolder.KERAS_MODEL])
+    export_onnx(result.model, paths[runfolder.ONNX_MODEL])
+    write_card(card_for_run(result, data_checksums), paths[runfolder.CARD])
+    paths[runfolder.HISTORY].write_text(json.dumps(result.history, indent=2) + "\n")
+    figure = plot_history(result.history, title=result.config.model)
+    figure.savefig(paths[runfolder.HISTORY_PLOT], dpi=120, bbox_inches="tight")
+    return paths
+
+
+def predict_probabilities(model: keras.Model, images: np.ndarray, batch_size: int = 1024) -> np.ndarray:
+    """(N, 10) class probabilities for (N, 28, 28) images in 0-255, normalised to sum to 1.
+
+    Normalising matches how Keras scores a sigmoid-output model with
+    sparse categorical cross-entropy, so the tutorials' MLP is scored fairly.
+    """
+    probs = np.asarray(model.predict(images.astype("float32"), batch_size=batch_size, verbose=0), dtype=np.float64)
+    return probs / np.clip(probs.sum(axis=1, keepdims=True), 1e-12, None)

@@ -1,0 +1,108 @@
+"""The HTTP API through FastAPI's test client, bad input included."""
+
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from digits.serving.app import create_app
+from digits.serving.settings import ServeSettings
+from digits.data.synth import digit_ink, encode, row_ink
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    db = tmp_path_factory.mktemp("serve") / "feedback.sqlite3"
+    with TestClient(create_app(ServeSettings(feedback_db=db, max_upload_bytes=1024 * 1024))) as test_client:
+        test_client.db = db
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def digit_png(tiny_mnist):
+    seven = tiny_mnist.x_test[np.flatnonzero(tiny_mnist.y_test == 7)[0]]
+    return encode((255 - np.pad(digit_ink(seven, 80), 20) * 255).astype(np.uint8), "PNG")
+
+
+def test_predict_multipart_and_raw_body_give_the_cli_answer(client, digit_png):
+    multipart = client.post("/api/predict", files={"file": ("seven.png", digit_png, "image/png")})
+    raw = client.post("/api/predict", content=digit_png, headers={"content-type": "image/png"})
+    assert multipart.status_code == raw.status_code == 200
+    for body in (multipart.json(), raw.json()):
+        assert body["digit"] == 7
+        assert len(body["probabilities"]) == 10 and body["confidence"] == max(body["probabilities"])
+
+
+def test_predict_can_return_what_the_model_saw(client, digit_png):
+    body = client.post("/api/predict?inputs=true", content=digit_png, headers={"content-type": "image/png"}).json()
+    assert body["inputs"][0].startswith("data:image/png;base64,")
+
+
+def test_read_returns_digits_left_to_right(client, tiny_mnist):
+    picks = [tiny_mnist.x_test[np.flatnonzero(tiny_mnist.y_test == d)[0]] for d in (3, 4, 8)]
+    image = encode((255 - np.pad(row_ink(picks, 70, np.random.default_rng(0)), 30) * 255).astype(np.uint8), "PNG")
+    body = client.post("/api/read", files={"file": ("n.png", image, "image/png")}).json()
+    assert len(body["digits"]) == 3 and body["text"] == "348"
+
+
+def test_blank_image_is_no_digit_not_an_error(client):
+    body = client.post("/api/predict", content=encode(np.full((100, 100), 240, np.uint8), "PNG"), headers={"content-type": "image/png"})
+    assert body.status_code == 200 and body.json()["digit"] is None and body.json()["reason"]
+
+
+@pytest.mark.parametrize(
+    "kwargs, status, message",
+    [
+        ({"content": b"", "headers": {"content-type": "image/png"}}, 400, "empty upload"),
+        ({"content": b"plain text, not a picture", "headers": {"content-type": "image/png"}}, 400, "not an image"),
+        ({"content": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "headers": {"content-type": "image/png"}}, 400, "truncated or corrupt"),
+        ({"content": b"x" * (1024 * 1024 + 1), "headers": {"content-type": "image/png"}}, 413, "larger than the limit"),
+        ({"content": b'{"image": 1}', "headers": {"content-type": "application/json"}}, 415, "unsupported content type"),
+        ({"content": b"--xx\r\nbroken", "headers": {"content-type": "multipart/form-data; boundary=xx"}}, 400, "multipart"),
+        ({"files": {"other": ("a.png", b"123", "image/png")}}, 400, "field 'file'"),
+    ],
+)
+def test_bad_uploads_get_a_json_4xx(client, kwargs, status, message):
+    response = client.post("/api/predict", **kwargs)
+    assert response.status_code == status
+    assert message in response.json()["error"]
+    assert client.get("/api/health").json()["status"] == "ok"  # and the server keeps serving
+
+
+def test_decompression_bomb_is_refused(client):
+    from test_decode import _png_with_size
+
+    response = client.post("/api/predict", content=_png_with_size(100_000, 100_000), headers={"content-type": "image/png"})
+    assert response.status_code == 400 and "too large" in response.json()["error"]
+
+
+def test_feedback_is_stored_and_validated(client, digit_png):
+    stored = client.post("/api/feedback", files={"file": ("d.png", digit_png, "image/png")}, data={"label": "1", "predicted": "7"})
+    assert stored.status_code == 200 and stored.json()["stored"]
+    with sqlite3.connect(client.db) as db:
+        row = db.execute("SELECT label, predicted, length(image) FROM feedback WHERE id = ?", (stored.json()["id"],)).fetchone()
+    assert row == (1, 7, len(digit_png))
+    bad = client.post("/api/feedback", files={"file": ("d.png", digit_png, "image/png")}, data={"label": "12"})
+    assert bad.status_code == 400 and "label" in bad.json()["error"]
+
+
+def test_concurrent_feedback_writers_lose_nothing(client, digit_png):
+    def send(i):
+        return client.post("/api/feedback", files={"file": ("d.png", digit_png, "image/png")}, data={"label": str(i % 10)}).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        assert set(pool.map(send, range(40))) == {200}
+    with sqlite3.connect(client.db) as db:
+        assert db.execute("SELECT count(*) FROM feedback").fetchone()[0] >= 40
+
+
+def test_health_model_card_page_and_docs(client):
+    assert client.get("/api/health").json()["status"] == "ok"
+    assert "name" in client.get("/api/model").json() or "model_file" in client.get("/api/model").json()
+    page = client.get("/")
+    assert page.status_code == 200 and "<canvas" in page.text
+    assert client.get("/static/app.js").status_code == 200
+    schema = client.get("/openapi.json").json()
+    assert {"/api/predict", "/api/read", "/api/feedback", "/api/health", "/api/model"} <= set(schema["paths"])
