@@ -23,9 +23,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from digits.data import load_mnist
-from digits.predictor import load_predictor
-from digits.recognize import recognize
+from _common import add_data_arguments, resolve_data_dir
+from digits.data.mnist import load_mnist
+from digits.reading.predictor import load_predictor
+from digits.reading.recognize import recognize
 
 
 def percentiles(seconds: list[float]) -> tuple[float, float]:
@@ -56,30 +57,33 @@ def keras_single(keras_path: Path, image: np.ndarray, repeat: int) -> tuple[floa
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", type=Path, default=os.environ.get("DIGITS_DATA_DIR"), required=not os.environ.get("DIGITS_DATA_DIR"))
+    add_data_arguments(parser)
     parser.add_argument("--keras", type=Path, help="the .keras twin of the ONNX model, for row (a)")
     parser.add_argument("--model", type=Path, default=None, help="ONNX file or run folder (default: the shipped model)")
-    parser.add_argument("--files", type=int, default=10_000)
+    parser.add_argument("--files", type=int, default=10_000, help="PNG files for row (f)")
     args = parser.parse_args()
+    # --smoke: every row, with counts small enough to finish in seconds
+    scale, cold_runs = (0.01, 2) if args.smoke else (1.0, 7)
+    files = 50 if args.smoke else args.files
 
-    mnist = load_mnist(args.data_dir)
+    mnist = load_mnist(resolve_data_dir(parser, args))
     rows = []
     image = mnist.x_test[0]
     if args.keras:
-        p50, p99 = keras_single(args.keras, image, repeat=200)
+        p50, p99 = keras_single(args.keras, image, repeat=max(5, int(200 * scale)))
         rows.append(("(a) Keras model.predict, 1 image", f"{p50:.2f} ms", f"{p99:.2f} ms"))
 
     # The predictor as the CLI and the API make it: ONNX Runtime picks the threads (both cores here).
     predictor = load_predictor(args.model)
     one = image[None].astype(np.float32)
-    p50, p99 = percentiles(time_calls(lambda: predictor.predict_proba(one), repeat=5000))
+    p50, p99 = percentiles(time_calls(lambda: predictor.predict_proba(one), repeat=max(5, int(5000 * scale))))
     rows.append(("(b) ONNX predictor, 1 image, model only", f"{p50:.3f} ms", f"{p99:.3f} ms"))
 
     workdir = Path(tempfile.mkdtemp(prefix="digits-latency-"))
     try:
         png = workdir / "one.png"
         Image.fromarray(255 - image).save(png)  # dark on white, as a user would draw it
-        p50, p99 = percentiles(time_calls(lambda: recognize(predictor, png), repeat=2000))
+        p50, p99 = percentiles(time_calls(lambda: recognize(predictor, png), repeat=max(5, int(2000 * scale))))
         rows.append(("(c) file to digit, 28x28 PNG, end to end", f"{p50:.2f} ms", f"{p99:.2f} ms"))
 
         images = mnist.x_test.astype(np.float32)
@@ -93,7 +97,7 @@ def main() -> None:
         digits_cli = [sys.executable, "-m", "digits"]
         model_args = ["--model", str(args.model)] if args.model else []
         walls = []
-        for _ in range(7):
+        for _ in range(cold_runs):
             start = time.perf_counter()
             subprocess.run([*digits_cli, "predict", str(png), *model_args], check=True, capture_output=True)
             walls.append(time.perf_counter() - start)
@@ -101,13 +105,13 @@ def main() -> None:
 
         folder = workdir / "many"
         folder.mkdir()
-        for i in range(args.files):
+        for i in range(files):
             Image.fromarray(255 - mnist.x_test[i % len(mnist.x_test)]).save(folder / f"{i:05d}.png")
         start = time.perf_counter()
         result = subprocess.run([*digits_cli, "predict", str(folder), "--json", *model_args], check=True, capture_output=True, text=True)
         seconds = time.perf_counter() - start
         answered = result.stdout.count("\n")
-        labels = np.array([mnist.y_test[i % len(mnist.y_test)] for i in range(args.files)])
+        labels = np.array([mnist.y_test[i % len(mnist.y_test)] for i in range(files)])
         import json
 
         got = np.array([json.loads(line)["digit"] if json.loads(line)["digit"] is not None else -1 for line in result.stdout.splitlines()])

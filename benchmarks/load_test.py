@@ -59,7 +59,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--smoke", action="store_true", help="2 clients for 1 second, to check the script works")
     args = parser.parse_args()
+    if args.smoke:
+        args.clients, args.seconds = 2, 1.0
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

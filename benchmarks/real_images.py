@@ -21,11 +21,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from digits.data import load_mnist
-from digits.imagefile import read_gray
-from digits.predictor import load_predictor
-from digits.recognize import recognize
-from digits.synth import TYPESET_FONTS, canvas_rgba, digit_ink, encode, on_paper, place, row_ink, typeset_ink
+from _common import add_data_arguments, resolve_data_dir, smoke_out
+from digits.data.mnist import load_mnist
+from digits.data.synth import TYPESET_FONTS, canvas_rgba, digit_ink, encode, on_paper, place, row_ink, typeset_ink
+from digits.reading.decode import read_gray
+from digits.reading.predictor import load_predictor
+from digits.reading.recognize import recognize
 
 KINDS = ("paper photo (JPEG)", "chalkboard", "canvas PNG (alpha)", "thin pen scan", "thick marker", "typeset digit",
          "row of digits", "blank page")
@@ -79,14 +80,17 @@ def naive_predict(predictor, path: Path) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", type=Path, default=os.environ.get("DIGITS_DATA_DIR"), required=not os.environ.get("DIGITS_DATA_DIR"))
+    add_data_arguments(parser)
     parser.add_argument("--per-kind", type=int, default=200)
     parser.add_argument("--model", type=Path, default=None, help="ONNX file or run folder (default: the shipped model)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/out/real_images"))
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
+    if args.smoke:
+        args.per_kind = 3
+    args.out = smoke_out(args, args.out)
 
-    mnist = load_mnist(args.data_dir)
+    mnist = load_mnist(resolve_data_dir(parser, args))
     predictor = load_predictor(args.model)
     rng = np.random.default_rng(args.seed)
     rows = []

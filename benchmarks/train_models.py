@@ -25,24 +25,26 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 from rich.console import Console  # noqa: E402
 
-from digits.data import load_mnist  # noqa: E402
-from digits.evaluate import evaluate_probabilities  # noqa: E402
-from digits.models import REGISTRY  # noqa: E402
-from digits.plots import plot_bars  # noqa: E402
-from digits.progress import RichEpochProgress, make_progress  # noqa: E402
-from digits.train import TrainConfig, predict_probabilities, save_run, train_model  # noqa: E402
+from _common import add_data_arguments, resolve_data_dir, smoke_out  # noqa: E402
+from digits.data.mnist import load_mnist, mnist_checksums  # noqa: E402
+from digits.evaluation.metrics import evaluate_probabilities  # noqa: E402
+from digits.evaluation.plots import plot_bars  # noqa: E402
+from digits.training.models import REGISTRY  # noqa: E402
+from digits.training.progress import RichEpochProgress, make_progress  # noqa: E402
+from digits.training.train import TrainConfig, predict_probabilities, save_run, train_model  # noqa: E402
 
 # The tutorial projects this one grows from report this for their 784-50-50-10 MLP (sigmoid output, 10 epochs).
 TUTORIAL_REFERENCE = {"model": "tutorials' MLP (as published)", "test_accuracy": 0.966}
 
 
-def benchmark_model(name: str, mnist, out: Path, seed: int, validation_fraction: float, console: Console) -> dict:
+def benchmark_model(name: str, mnist, out: Path, seed: int, validation_fraction: float, console: Console,
+                    epochs: int | None = None, checksums: dict[str, str] | None = None) -> dict:
     """Train `name` with its defaults, save its run folder and score it once on the test set."""
-    config = TrainConfig(model=name, seed=seed, validation_fraction=validation_fraction).resolved()
+    config = TrainConfig(model=name, epochs=epochs, seed=seed, validation_fraction=validation_fraction).resolved()
     console.print(f"[bold]{name}[/]: {config.epochs} epochs, batch {config.batch_size}")
     with make_progress(console) as progress:
         result = train_model(config, mnist, callbacks=[RichEpochProgress(progress, config.epochs)])
-    save_run(result, out / name)
+    save_run(result, out / name, checksums)
     evaluation = evaluate_probabilities(predict_probabilities(result.model, mnist.x_test), mnist.y_test)
     return {
         "model": name,
@@ -58,17 +60,18 @@ def benchmark_model(name: str, mnist, out: Path, seed: int, validation_fraction:
 
 def shipped_row(mnist) -> dict:
     """The model inside the package, scored here on the test set; its training facts come from its card."""
-    from digits.predictor import load_model_card, load_predictor
+    from digits.reading.predictor import load_predictor
 
-    card = load_model_card()
-    evaluation = evaluate_probabilities(load_predictor().predict_proba(mnist.x_test), mnist.y_test)
-    training = card.get("training", {})
+    predictor = load_predictor()
+    card = predictor.card
+    evaluation = evaluate_probabilities(predictor.predict_proba(mnist.x_test), mnist.y_test)
+    training = card.provenance.training
     how = "refit on all 60,000" if training.get("validation_fraction") == 0 else "as trained"
     return {
-        "model": f"shipped default ({card.get('name', '?')}, {how})",
-        "parameters": card.get("parameters", 0),
+        "model": f"shipped default ({card.name}, {how})",
+        "parameters": card.parameters or 0,
         "epochs": training.get("epochs", 0),
-        "train_seconds": card.get("train_seconds", 0.0),
+        "train_seconds": card.provenance.train_seconds or 0.0,
         "test_accuracy": evaluation.accuracy,
         "test_loss": evaluation.loss,
         "errors": evaluation.errors,
@@ -94,7 +97,7 @@ def render_table(rows: list[dict]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", type=Path, default=os.environ.get("DIGITS_DATA_DIR"), required=not os.environ.get("DIGITS_DATA_DIR"))
+    add_data_arguments(parser)
     parser.add_argument("--models", nargs="*", default=list(REGISTRY), choices=list(REGISTRY))
     parser.add_argument("--out", type=Path, default=Path("benchmarks/out"))
     parser.add_argument("--seed", type=int, default=42)
@@ -104,13 +107,16 @@ def main() -> None:
     args = parser.parse_args()
 
     console = Console()
-    mnist = load_mnist(args.data_dir)
+    data_dir = resolve_data_dir(parser, args)
+    args.out = smoke_out(args, args.out)
+    epochs = 1 if args.smoke else None  # --smoke: every model, one epoch on tiny data
+    mnist, checksums = load_mnist(data_dir), mnist_checksums(data_dir)
     args.out.mkdir(parents=True, exist_ok=True)
     # Results accumulate by model name, so re-running a few models keeps the others' rows.
     results_file = args.out / "results.json"
     results = json.loads(results_file.read_text()) if results_file.exists() else {}
     for name in args.models:
-        results[name] = benchmark_model(name, mnist, args.out, args.seed, args.validation_fraction, console)
+        results[name] = benchmark_model(name, mnist, args.out, args.seed, args.validation_fraction, console, epochs, checksums)
         results_file.write_text(json.dumps(results, indent=2) + "\n")  # keep what is done so far
     rows = [results[name] for name in REGISTRY if name in results] + [shipped_row(mnist), TUTORIAL_REFERENCE]
 

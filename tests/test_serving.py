@@ -106,3 +106,49 @@ def test_health_model_card_page_and_docs(client):
     assert client.get("/static/app.js").status_code == 200
     schema = client.get("/openapi.json").json()
     assert {"/api/predict", "/api/read", "/api/feedback", "/api/health", "/api/model"} <= set(schema["paths"])
+
+
+def test_the_schema_documents_every_answer_error_and_body(client):
+    schema = client.get("/openapi.json").json()
+    models = set(schema["components"]["schemas"])
+    assert {"DigitAnswer", "NumberAnswer", "FeedbackStored", "Health", "ModelCard", "ErrorBody"} <= models
+    predict = schema["paths"]["/api/predict"]["post"]
+    assert predict["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/DigitAnswer")
+    assert {"400", "411", "413", "415"} <= set(predict["responses"])
+    assert "multipart/form-data" in predict["requestBody"]["content"]
+
+
+def test_answers_keep_their_shape_through_the_response_models(client, digit_png):
+    body = client.post("/api/predict", content=digit_png, headers={"content-type": "image/png"}).json()
+    assert set(body) == {"path", "digit", "confidence", "probabilities", "box"}  # nothing unset is added
+    blank = client.post("/api/read", content=encode(np.full((80, 80), 250, np.uint8), "PNG"), headers={"content-type": "image/png"}).json()
+    assert set(blank) == {"path", "text", "digits", "reason"} and blank["text"] == ""
+
+
+def test_health_names_the_served_model_from_its_card(client):
+    assert client.get("/api/health").json() == {"status": "ok", "model": "cnn_deep"}
+    card = client.get("/api/model").json()
+    assert card["name"] == "cnn_deep" and card["input"]["size"] == 28 and card["metrics"]["test_errors"] is not None
+
+
+def test_every_error_has_the_same_shape(client):
+    missing = client.get("/api/nothing-here")
+    wrong_method = client.get("/api/predict")
+    assert (missing.status_code, wrong_method.status_code) == (404, 405)
+    assert set(missing.json()) == {"error"} and set(wrong_method.json()) == {"error"}
+
+
+@pytest.mark.parametrize("label", ["²", "٣", "12", "-1", " 3", ""])
+def test_feedback_labels_are_one_ascii_digit(client, digit_png, label):
+    response = client.post("/api/feedback", files={"file": ("d.png", digit_png, "image/png")}, data={"label": label})
+    assert response.status_code == 400 and "label" in response.json()["error"]
+
+
+def test_the_app_factory_takes_its_settings_from_the_environment(tmp_path, monkeypatch, digit_png):
+    """What `uvicorn --factory digits.serving.app:create_app` does."""
+    monkeypatch.setenv("DIGITS_FEEDBACK_DB", str(tmp_path / "env.sqlite3"))
+    monkeypatch.setenv("DIGITS_MAX_UPLOAD_BYTES", "1000")
+    with TestClient(create_app()) as env_client:
+        assert env_client.get("/api/health").json()["status"] == "ok"
+        assert env_client.post("/api/predict", content=digit_png, headers={"content-type": "image/png"}).status_code == 413
+        assert env_client.app.state.feedback.path == tmp_path / "env.sqlite3"

@@ -1,0 +1,40 @@
+"""Every benchmark and the release script run end to end on tiny data, so none of them can rot."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from digits.card import read_card
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS = sorted(p.name for p in (ROOT / "benchmarks").glob("*.py") if not p.name.startswith("_"))
+
+
+def run_script(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    env = {"TF_CPP_MIN_LOG_LEVEL": "2", "PATH": "/usr/bin:/bin", "HOME": "/tmp"}
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
+
+
+def test_every_benchmark_is_covered():
+    assert BENCHMARKS == ["latency.py", "load_test.py", "real_images.py", "train_models.py"]
+
+
+@pytest.mark.parametrize("script", BENCHMARKS)
+def test_benchmark_runs_in_smoke_mode_and_prints_its_table(script):
+    result = run_script(f"benchmarks/{script}", "--smoke")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "|---" in result.stdout, result.stdout[-2000:]  # the Markdown table the README quotes
+    assert "Traceback" not in result.stderr
+
+
+def test_ship_model_writes_a_model_and_a_card_that_load(tiny_run, tiny_mnist_dir, tmp_path):
+    run_dir, _ = tiny_run
+    result = run_script("scripts/ship_model.py", str(run_dir), "--data-dir", str(tiny_mnist_dir), "--assets", str(tmp_path))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "### The shipped model: `mlp`" in result.stdout
+    card = read_card(tmp_path / "default.json")
+    assert card.name == "mlp" and card.metrics.test_errors is not None and card.provenance.onnx_bytes > 0
+    assert card.metrics.onnx_max_abs_diff_vs_keras < 1e-4
+    assert (tmp_path / "default.onnx").stat().st_size == card.provenance.onnx_bytes
