@@ -1,6 +1,6 @@
-"""Accuracy on realistic images made from the MNIST test set, ours beside the naive pipeline.
+"""Accuracy on realistic images made from the MNIST test set, ours beside the peers, in one run.
 
-    python benchmarks/real_images.py --data-dir ../shared/mnist [--per-kind 200] [--model M]
+    python benchmarks/real_images.py --data-dir ../shared/mnist [--per-kind 200] [--model M] [--reader R]
 
 Renders digits from the MNIST test set as people's images (ink on paper photos,
 chalkboards, transparent canvas PNGs, thin-pen scans, marker, rows of digits,
@@ -9,12 +9,19 @@ handwriting font, which cannot be downloaded here), writes them as files under
 --out, and reads every file with (a) `digits` preprocessing and (b) the naive
 "grey, resize to 28x28" pipeline that the tutorials use, with the same model.
 Prints a table per kind.
+
+A second table reads written numbers (touching digits, thin strokes, decimals,
+unusual spacing, pages of several lines, and the row kind) with (a) the
+sequence reader, (b) the previous component-based reader and (c) Tesseract 5
+(Debian's tesseract-ocr, digits only; skipped with a note when not installed),
+and times the sequence reader on a 6-digit row and a 4-line page.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import platform
 import time
 from pathlib import Path
 
@@ -23,13 +30,14 @@ import numpy as np
 
 from _common import add_data_arguments, resolve_data_dir, smoke_out
 from digits.data.mnist import load_mnist
-from digits.data.synth import TYPESET_FONTS, canvas_rgba, digit_ink, encode, on_paper, place, row_ink, typeset_ink
+from _numbers import NUMBER_KINDS, photo_of, render_number_kind, tesseract_available, tesseract_read
+from digits.data.synth import TYPESET_FONTS, canvas_rgba, digit_ink, encode, on_paper, place, typeset_ink
+from digits.data.synth_lines import digit_bank, random_style, render_number
 from digits.reading.decode import read_gray
-from digits.reading.predictor import load_predictor
-from digits.reading.recognize import recognize
+from digits.reading.predictor import load_line_reader, load_predictor
+from digits.reading.recognize import read_by_components, recognize
 
-KINDS = ("paper photo (JPEG)", "chalkboard", "canvas PNG (alpha)", "thin pen scan", "thick marker", "typeset digit",
-         "row of digits", "blank page")
+KINDS = ("paper photo (JPEG)", "chalkboard", "canvas PNG (alpha)", "thin pen scan", "thick marker", "typeset digit", "blank page")
 HANDWRITTEN = KINDS[:5]  # the kinds made from MNIST's handwriting: the single-digit target counts these
 
 
@@ -59,10 +67,6 @@ def render(kind: str, digits: list[np.ndarray], labels: list[int], rng: np.rando
         ink = typeset_ink(labels[0], int(rng.integers(50, 200)), font)
         frame = place(ink, (int(rng.integers(300, 600)), int(rng.integers(300, 800))), rng, angle=rng.uniform(-5, 5))
         return encode(on_paper(frame, rng), "JPEG", 85), ".jpg"
-    if kind == "row of digits":
-        ink = row_ink(digits, int(rng.integers(60, 120)), rng, stroke=rng.uniform(0, 3))
-        frame = place(ink, (ink.shape[0] + int(rng.integers(40, 200)), ink.shape[1] + int(rng.integers(40, 200))), rng)
-        return encode(on_paper(frame, rng), "JPEG", 88), ".jpg"
     if kind == "blank page":
         frame = np.zeros((int(rng.integers(300, 600)), int(rng.integers(300, 800))), np.float32)
         for _ in range(int(rng.integers(0, 6))):  # a few specks of dust
@@ -83,6 +87,7 @@ def main() -> None:
     add_data_arguments(parser)
     parser.add_argument("--per-kind", type=int, default=200)
     parser.add_argument("--model", type=Path, default=None, help="ONNX file or run folder (default: the shipped model)")
+    parser.add_argument("--reader", type=Path, default=None, help="line model for numbers (default: the shipped reader)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/out/real_images"))
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
@@ -93,6 +98,14 @@ def main() -> None:
     mnist = load_mnist(resolve_data_dir(parser, args))
     predictor = load_predictor(args.model)
     rng = np.random.default_rng(args.seed)
+    print_digit_table(digit_rows(mnist, predictor, args, rng))
+    reader = load_line_reader(args.reader)
+    print_number_table(number_rows(mnist, predictor, reader, args, rng))
+    print_speed(speed_rows(mnist, reader, args.out, rng))
+
+
+def digit_rows(mnist, predictor, args, rng: np.random.Generator) -> list[tuple]:
+    """Per single-digit kind: (kind, images, ours, naive or None, ms per image)."""
     rows = []
     for kind in KINDS:
         folder = args.out / kind.split(" (")[0].replace(" ", "_")
@@ -100,23 +113,22 @@ def main() -> None:
         ours = naive = 0
         start = time.perf_counter()
         for i in range(args.per_kind):
-            picks = rng.integers(0, len(mnist.y_test), int(rng.integers(3, 7)) if kind == "row of digits" else 1)
-            data, ext = render(kind, [mnist.x_test[j] for j in picks], [int(mnist.y_test[j]) for j in picks], rng)
+            pick = int(rng.integers(0, len(mnist.y_test)))
+            data, ext = render(kind, [mnist.x_test[pick]], [int(mnist.y_test[pick])], rng)
             path = folder / f"{i:04d}{ext}"
             path.write_bytes(data)
-            truth = "".join(str(mnist.y_test[j]) for j in picks)
-            if kind == "row of digits":
-                ours += recognize(predictor, path, row=True)["text"] == truth
-                continue
             answer = recognize(predictor, path)
             if kind == "blank page":
                 ours += answer["digit"] is None
                 continue
-            ours += answer["digit"] == int(truth)
-            naive += naive_predict(predictor, path) == int(truth)
+            ours += answer["digit"] == int(mnist.y_test[pick])
+            naive += naive_predict(predictor, path) == int(mnist.y_test[pick])
         per_image_ms = 1000 * (time.perf_counter() - start) / args.per_kind
-        rows.append((kind, args.per_kind, ours / args.per_kind, None if kind in ("row of digits", "blank page") else naive / args.per_kind, per_image_ms))
+        rows.append((kind, args.per_kind, ours / args.per_kind, None if kind == "blank page" else naive / args.per_kind, per_image_ms))
+    return rows
 
+
+def print_digit_table(rows: list[tuple]) -> None:
     print("| kind | images | digits (this project) | naive resize to 28x28 | ms per image (render + read) |")
     print("|---|---:|---:|---:|---:|")
     for kind, n, ours, naive, ms in rows:
@@ -124,7 +136,70 @@ def main() -> None:
         print(f"| {kind} | {n} | {ours:.1%} | {naive_text} | {ms:.1f} |")
     singles = [r for r in rows if r[0] in HANDWRITTEN]
     print(f"\nHandwritten single digits overall: {np.mean([r[2] for r in singles]):.1%} (naive {np.mean([r[3] for r in singles]):.1%}); "
-          "rows count only when every digit is right; blank pages count when the answer is 'no digit'.")
+          "blank pages count when the answer is 'no digit'.\n")
+
+
+def number_rows(mnist, predictor, reader, args, rng: np.random.Generator) -> list[tuple]:
+    """Per number kind: (kind, images, sequence reader, previous reader, Tesseract or None, ms per read)."""
+    bank = digit_bank(mnist.x_test, mnist.y_test)
+    tesseract = tesseract_available()
+    rows = []
+    for kind in NUMBER_KINDS:
+        folder = args.out / kind.replace(" ", "_")
+        folder.mkdir(parents=True, exist_ok=True)
+        ours = previous = tess = 0
+        seconds = 0.0
+        for i in range(args.per_kind):
+            ink, truth = render_number_kind(kind, bank, rng)
+            path = folder / f"{i:04d}.jpg"
+            path.write_bytes(photo_of(ink, rng))
+            start = time.perf_counter()
+            ours += recognize(predictor, path, row=True, reader=reader)["text"] == truth
+            seconds += time.perf_counter() - start
+            previous += read_by_components(predictor, read_gray(path))["text"] == truth
+            tess += tesseract and tesseract_read(path, multiline="\n" in truth) == truth
+        n = args.per_kind
+        rows.append((kind, n, ours / n, previous / n, tess / n if tesseract else None, 1000 * seconds / n))
+    return rows
+
+
+def print_number_table(rows: list[tuple]) -> None:
+    print("| written number | images | read exactly: sequence reader (this project) | previous reader (components) | Tesseract 5, digits only | ms per image (read) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for kind, n, ours, previous, tess, ms in rows:
+        tess_text = f"{tess:.1%}" if tess is not None else "not installed"
+        print(f"| {kind} | {n} | {ours:.1%} | {previous:.1%} | {tess_text} | {ms:.1f} |")
+    print("\nA number counts only when the whole string is right; a page's lines are joined with a newline.\n")
+
+
+def speed_rows(mnist, reader, out: Path, rng: np.random.Generator, repeat: int = 50) -> list[tuple[str, float]]:
+    """p50 milliseconds from a PNG file to the answer: a 6-digit row and a page of 4 lines."""
+    bank = digit_bank(mnist.x_test, mnist.y_test)
+    predictor = load_predictor()
+    row = render_number("".join(str(d) for d in rng.integers(0, 10, 6)), bank, rng, random_style(rng, 60))
+    lines = [np.pad(render_number(str(n), bank, rng, random_style(rng, 50)), ((20, 20), (0, 0))) for n in rng.integers(10, 99999, 4)]
+    width = max(line.shape[1] for line in lines)
+    page = np.concatenate([np.pad(line, ((0, 0), (0, width - line.shape[1]))) for line in lines], axis=0)
+    rows = []
+    for name, ink in (("6-digit row", row), ("page of 4 lines", page)):
+        path = out / f"speed_{name.replace(' ', '_')}.png"
+        path.write_bytes(encode((255 - np.pad(ink, 30) * 255).astype(np.uint8), "PNG"))
+        recognize(predictor, path, row=True, reader=reader)
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            recognize(predictor, path, row=True, reader=reader)
+            times.append(time.perf_counter() - start)
+        rows.append((name, 1000 * float(np.median(times))))
+    return rows
+
+
+def print_speed(rows: list[tuple[str, float]]) -> None:
+    print("| sequence reader, PNG file to answer | p50 |")
+    print("|---|---:|")
+    for name, ms in rows:
+        print(f"| {name} | {ms:.1f} ms |")
+    print(f"\nMeasured on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}.")
 
 
 if __name__ == "__main__":

@@ -29,10 +29,12 @@ from _common import add_data_arguments, resolve_data_dir, smoke_out  # noqa: E40
 from digits.data.mnist import load_mnist, mnist_checksums  # noqa: E402
 from digits.evaluation.metrics import evaluate_probabilities  # noqa: E402
 from digits.evaluation.plots import plot_bars  # noqa: E402
-from digits.training.models import REGISTRY  # noqa: E402
+from digits.training.registry import REGISTRY  # noqa: E402
 from digits.training.progress import RichEpochProgress, make_progress  # noqa: E402
 from digits.training.train import TrainConfig, predict_probabilities, save_run, train_model  # noqa: E402
 
+# The models scored on MNIST's test digits; line models are measured by real_images.py on written numbers.
+DIGIT_MODELS = [name for name, spec in REGISTRY.items() if spec.task == "digit"]
 # The tutorial projects this one grows from report this for their 784-50-50-10 MLP (sigmoid output, 10 epochs).
 TUTORIAL_REFERENCE = {"model": "tutorials' MLP (as published)", "test_accuracy": 0.966}
 
@@ -98,7 +100,7 @@ def render_table(rows: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_data_arguments(parser)
-    parser.add_argument("--models", nargs="*", default=list(REGISTRY), choices=list(REGISTRY))
+    parser.add_argument("--models", nargs="*", default=DIGIT_MODELS, choices=DIGIT_MODELS)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/out"))
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--chart", type=Path, help="where to write the bar chart (default: OUT/accuracy.png)")
@@ -118,14 +120,14 @@ def main() -> None:
     for name in args.models:
         results[name] = benchmark_model(name, mnist, args.out, args.seed, args.validation_fraction, console, epochs, checksums)
         results_file.write_text(json.dumps(results, indent=2) + "\n")  # keep what is done so far
-    rows = [results[name] for name in REGISTRY if name in results] + [shipped_row(mnist), TUTORIAL_REFERENCE]
+    rows = [results[name] for name in DIGIT_MODELS if name in results] + [shipped_row(mnist), TUTORIAL_REFERENCE]
 
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, Keras {keras.__version__} ({keras.backend.backend()})"
     table = render_table(rows)
     stamp = time.strftime("%Y-%m-%d")
     (args.out / "results.md").write_text(f"{table}\n\nMeasured {stamp} on {machine}.\n")
     figure = plot_bars([r["model"] for r in rows], [100 * r["test_accuracy"] for r in rows], "test accuracy (%)", "MNIST test accuracy")
-    figure.axes[0].set_xlim(90, 100.3)
+    figure.axes[0].set_xlim(90, 100)  # the differences that matter are near the top; every model here passes 90 %
     chart = args.chart or args.out / "accuracy.png"
     chart.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(chart, dpi=110, bbox_inches="tight")

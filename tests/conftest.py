@@ -43,3 +43,10 @@ def real_mnist_dir() -> Path:
     if not folder:
         pytest.skip("DIGITS_DATA_DIR is not set: the real-MNIST integration test needs the four MNIST files")
     return Path(folder)
+
+
+@pytest.fixture(scope="session")
+def handwritten() -> dict[int, np.ndarray]:
+    """One real handwritten digit of each class (from 120 MNIST test digits kept in tests/fixtures)."""
+    digits = np.load(Path(__file__).parent / "fixtures" / "mnist_test_digits.npz")
+    return {d: digits["images"][np.flatnonzero(digits["labels"] == d)[0]] for d in range(10)}

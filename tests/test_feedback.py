@@ -32,10 +32,10 @@ def test_export_as_idx_is_training_data_and_as_png_one_folder_per_digit(tmp_path
     store = FeedbackStore(tmp_path / "feedback.sqlite3")
     for label in (3, 3, 5):
         store.add(b"image bytes", _digit(label), label=label, predicted=None)
-    assert export_feedback(store, tmp_path / "idx", "idx") == 3
+    assert export_feedback(store, tmp_path / "idx", "idx") == (3, 0)
     images = read_idx(tmp_path / "idx" / MNIST_FILES["x_train"].name, expected_ndim=3)
     labels = read_idx(tmp_path / "idx" / MNIST_FILES["y_train"].name, expected_ndim=1)
     assert images.shape == (3, 28, 28) and labels.tolist() == [3, 3, 5]
-    assert export_feedback(store, tmp_path / "png", "png") == 3
+    assert export_feedback(store, tmp_path / "png", "png") == (3, 0)
     assert sorted(p.name for p in (tmp_path / "png").iterdir()) == ["3", "5"]
     assert len(list((tmp_path / "png" / "3").glob("*.png"))) == 2

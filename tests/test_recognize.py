@@ -56,12 +56,12 @@ def test_blank_image_has_no_digit(predictor):
     answer = recognize(predictor, encode(np.full((200, 300), 230, np.uint8), "PNG"), name="blank.png")
     assert answer["digit"] is None and answer["reason"]
     number = recognize(predictor, encode(np.full((200, 300), 230, np.uint8), "PNG"), row=True, name="blank.png")
-    assert number["text"] == "" and number["digits"] == []
+    assert number["text"] == "" and number["digits"] == [] and number["lines"] == [] and number["reason"]
 
 
-def test_row_of_three_digits_reads_as_three_left_to_right(predictor, samples):
+def test_row_of_three_digits_reads_as_three_left_to_right(predictor, handwritten):
     rng = np.random.default_rng(3)
-    ink = row_ink([samples[4], samples[0], samples[7]], 80, rng)
+    ink = row_ink([handwritten[4], handwritten[0], handwritten[7]], 80, rng)
     answer = recognize(predictor, encode(on_paper(np.pad(ink, 40), rng), "JPEG", 85), row=True, name="row.jpg")
     assert len(answer["digits"]) == 3
     xs = [d["box"][0] for d in answer["digits"]]
@@ -101,10 +101,10 @@ def test_cli_predict_json_on_a_folder_with_a_bad_file(samples, tmp_path):
     assert "empty file" in by_name["empty.png"]["error"]
 
 
-def test_cli_read_with_explain_writes_what_the_model_saw(samples, tmp_path):
+def test_cli_read_with_explain_writes_what_the_model_saw(handwritten, tmp_path):
     rng = np.random.default_rng(4)
     image = tmp_path / "number.png"
-    image.write_bytes(encode(on_paper(np.pad(row_ink([samples[4], samples[2]], 70, rng), 30), rng), "PNG"))
+    image.write_bytes(encode(on_paper(np.pad(row_ink([handwritten[4], handwritten[2]], 70, rng), 30), rng), "PNG"))
     result = _cli("read", image, "--explain", tmp_path / "explain")
     assert result.returncode == 0, result.stderr
     assert "42" in result.stdout

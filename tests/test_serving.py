@@ -40,11 +40,28 @@ def test_predict_can_return_what_the_model_saw(client, digit_png):
     assert body["inputs"][0].startswith("data:image/png;base64,")
 
 
-def test_read_returns_digits_left_to_right(client, tiny_mnist):
-    picks = [tiny_mnist.x_test[np.flatnonzero(tiny_mnist.y_test == d)[0]] for d in (3, 4, 8)]
-    image = encode((255 - np.pad(row_ink(picks, 70, np.random.default_rng(0)), 30) * 255).astype(np.uint8), "PNG")
-    body = client.post("/api/read", files={"file": ("n.png", image, "image/png")}).json()
+@pytest.fixture(scope="module")
+def number_png(handwritten):
+    picks = [handwritten[d] for d in (3, 4, 8)]
+    return encode((255 - np.pad(row_ink(picks, 70, np.random.default_rng(0)), 30) * 255).astype(np.uint8), "PNG")
+
+
+def test_read_returns_digits_left_to_right(client, number_png):
+    body = client.post("/api/read?inputs=true", files={"file": ("n.png", number_png, "image/png")}).json()
     assert len(body["digits"]) == 3 and body["text"] == "348"
+    assert [d["char"] for d in body["digits"]] == ["3", "4", "8"] and len(body["lines"]) == 1
+    assert len(body["inputs"]) == 1  # the line as the reader saw it
+
+
+def test_a_corrected_number_is_stored_as_a_string(client, number_png):
+    stored = client.post("/api/feedback", files={"file": ("n.png", number_png, "image/png")}, data={"text": "348"})
+    assert stored.status_code == 200, stored.text
+    assert stored.json()["text"] == "348" and stored.json()["digits"] == 3  # aligned: each digit stored too
+    with sqlite3.connect(client.db) as db:
+        assert db.execute("SELECT text, predicted FROM number_feedback WHERE id = ?", (stored.json()["id"],)).fetchone() == ("348", "348")
+    for bad in ("34x", "", "1\n2"):
+        refused = client.post("/api/feedback", files={"file": ("n.png", number_png, "image/png")}, data={"text": bad})
+        assert refused.status_code == 400 and "error" in refused.json()
 
 
 def test_blank_image_is_no_digit_not_an_error(client):
@@ -59,7 +76,7 @@ def test_blank_image_is_no_digit_not_an_error(client):
         ({"content": b"plain text, not a picture", "headers": {"content-type": "image/png"}}, 400, "not an image"),
         ({"content": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "headers": {"content-type": "image/png"}}, 400, "truncated or corrupt"),
         ({"content": b"x" * (1024 * 1024 + 1), "headers": {"content-type": "image/png"}}, 413, "larger than the limit"),
-        ({"content": b'{"image": 1}', "headers": {"content-type": "application/json"}}, 415, "unsupported content type"),
+        ({"content": b'{"image": 1}', "headers": {"content-type": "application/json"}}, 400, "not an image"),
         ({"content": b"--xx\r\nbroken", "headers": {"content-type": "multipart/form-data; boundary=xx"}}, 400, "multipart"),
         ({"files": {"other": ("a.png", b"123", "image/png")}}, 400, "field 'file'"),
     ],
@@ -114,7 +131,7 @@ def test_the_schema_documents_every_answer_error_and_body(client):
     assert {"DigitAnswer", "NumberAnswer", "FeedbackStored", "Health", "ModelCard", "ErrorBody"} <= models
     predict = schema["paths"]["/api/predict"]["post"]
     assert predict["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/DigitAnswer")
-    assert {"400", "411", "413", "415"} <= set(predict["responses"])
+    assert {"400", "411", "413"} <= set(predict["responses"])
     assert "multipart/form-data" in predict["requestBody"]["content"]
 
 
@@ -152,3 +169,16 @@ def test_the_app_factory_takes_its_settings_from_the_environment(tmp_path, monke
         assert env_client.get("/api/health").json()["status"] == "ok"
         assert env_client.post("/api/predict", content=digit_png, headers={"content-type": "image/png"}).status_code == 413
         assert env_client.app.state.feedback.path == tmp_path / "env.sqlite3"
+
+
+def test_curl_default_content_type_is_read_as_the_image_it_is(client, digit_png):
+    """`curl --data-binary @x.png` declares application/x-www-form-urlencoded; the bytes are still a PNG."""
+    response = client.post("/api/predict", content=digit_png, headers={"content-type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 200 and response.json()["digit"] == 7
+
+
+def test_docs_and_favicon_are_served_by_the_app(client):
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "cdn" not in docs.text.lower()
+    assert client.get("/static-offline-docs/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/favicon.ico").headers["content-type"].startswith("image/svg")

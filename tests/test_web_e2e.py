@@ -122,3 +122,22 @@ def test_a_correction_lands_in_the_database(page, server):
     page.wait_for_function("document.getElementById('thanks').textContent.startsWith('Thanks')", timeout=10_000)
     with sqlite3.connect(server[1]) as db:
         assert db.execute("SELECT label, predicted FROM feedback ORDER BY id DESC LIMIT 1").fetchone() == (7, 1)
+
+
+def test_a_corrected_number_is_stored_as_a_string_never_as_one_digit(page, server):
+    page.check("input[value=read]")
+    assert page.locator("#number-form").is_visible() and not page.locator("#labels").is_visible()
+    stroke(page, [(0.3, 0.3), (0.3, 0.7)])
+    stroke(page, [(0.55, 0.3), (0.55, 0.7)])
+    page.wait_for_function("!['?', ''].includes(document.getElementById('answer').textContent)", timeout=10_000)
+    page.fill("#number-text", "14")
+    page.click("#number-form button")
+    page.wait_for_function("document.getElementById('thanks').textContent.startsWith('Thanks')", timeout=10_000)
+    with sqlite3.connect(server[1]) as db:
+        text, line = db.execute("SELECT text, line_input FROM number_feedback ORDER BY id DESC LIMIT 1").fetchone()
+        assert db.execute("SELECT count(*) FROM feedback WHERE label NOT BETWEEN 0 AND 9").fetchone()[0] == 0
+    assert text == "14"
+    import cv2
+
+    image = cv2.imdecode(np.frombuffer(line, np.uint8), cv2.IMREAD_GRAYSCALE)
+    assert image.shape[0] == 32 and image.shape[1] > image.shape[0]  # the whole line, not a 28x28 digit

@@ -25,9 +25,9 @@ CARD_VERSION = 1
 class InputSpec:
     """What a model takes, and so what the reading room's preprocessing must produce."""
 
-    size: int = 28  # square images, size x size pixels
-    box: int = 20  # the digit is scaled to fit a box x box square, aspect kept ...
-    centring: str = "mass"  # ... and moved so its centre of mass is the image centre
+    size: int = 28  # square images, size x size pixels (a line: its height; any width)
+    box: int = 20  # the digit is scaled to fit a box x box square, aspect kept (a line: the text's height) ...
+    centring: str = "mass"  # ... and moved so its centre of mass is the image centre (a line: "line", centred vertically)
     polarity: str = "white on black"
     low: int = 0  # grey level of the background
     high: int = 255  # grey level of the strongest ink
@@ -36,12 +36,17 @@ class InputSpec:
     def describe(self) -> str:
         """One line for people, as the README and the card show it."""
         ink, background = self.polarity.split(" on ")
+        if self.centring == "line":
+            return (f"a line {self.size} pixels high, any width, grey levels {self.low}-{self.high}, {ink} text "
+                    f"{self.box} pixels high on {background}")
         return (f"{self.size}x{self.size} grey levels {self.low}-{self.high}, {ink} digit on {background}, "
                 f"centred by {self.centring} (MNIST convention)")
 
 
 MNIST_INPUT = InputSpec()
 DIGIT_LABELS = tuple("0123456789")
+LINE_INPUT = InputSpec(size=32, box=24, centring="line")  # what the sequence reader takes: one line of a number
+LINE_LABELS = ("", *DIGIT_LABELS, ".", ",", "-")  # index 0 is CTC's blank: no character at this column
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from digits.cli import images, mnist, serving, training
 from digits.cli.console import err
 from digits.errors import DigitsError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,
                   help="Train, evaluate and use handwritten-digit models on MNIST.")
 app.command()(mnist.data)
 app.command()(training.models)

@@ -21,34 +21,56 @@ from digits.errors import DigitsError
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif"}
 
 
-def expand_paths(paths: list[Path]) -> list[Path]:
-    """Files as given; a folder stands for the image files directly inside it, sorted by name."""
-    expanded = []
+def expand_paths(paths: list[Path], recursive: bool = False) -> tuple[list[Path], list[str]]:
+    """(files to read, what was skipped and why). Files given by name are read whatever their name;
+    a folder stands for the image files in it (and in its sub-folders with `recursive`), sorted,
+    hidden files and folders left out."""
+    files, skipped = [], []
     for path in paths:
-        if path.is_dir():
-            expanded += sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
-        else:
-            expanded.append(path)
-    return expanded
+        if not path.is_dir():
+            files.append(path)
+            continue
+        found = path.rglob("*") if recursive else path.iterdir()
+        inside = sorted(p for p in found if not any(part.startswith(".") for part in p.relative_to(path).parts))
+        files += [p for p in inside if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
+        folders = [p for p in inside if p.is_dir()]
+        others = [p for p in inside if p.is_file() and p.suffix.lower() not in IMAGE_SUFFIXES]
+        if folders and not recursive:
+            skipped.append(f"{path}: {len(folders)} sub-folder(s) not searched (add --recursive)")
+        if others:
+            skipped.append(f"{path}: {len(others)} file(s) without an image suffix left out")
+    return files, skipped
 
 
-def print_answers(paths: list[Path], model: Path | None, as_json: bool, explain: Path | None, row: bool) -> int:
+def answer_stream(files: list[Path], model: Path | None, row: bool, explain: Path | None, reader_model: Path | None,
+                  min_confidence: float) -> Iterator[dict]:
+    """The answers in file order: streamed through worker processes, or one by one when explaining."""
+    from digits.reading.predictor import load_line_reader, load_predictor
+    from digits.reading.recognize import PARALLEL_FROM, read_image, recognize_many
+
+    spin = len(files) < PARALLEL_FROM or explain is not None
+    predictor = load_predictor(model, spin=spin)
+    reader = load_line_reader(reader_model, spin=spin) if row else None
+    if not explain:
+        return recognize_many(predictor, files, row=row, reader=reader, min_confidence=min_confidence)
+    readings = (read_image(predictor, path, row=row, reader=reader, min_confidence=min_confidence) for path in files)
+    return explained(readings, explain)
+
+
+def print_answers(paths: list[Path], model: Path | None, as_json: bool, explain: Path | None, row: bool,
+                  reader_model: Path | None = None, min_confidence: float = 0.0, recursive: bool = False) -> int:
     """Answer every image in order, streamed to `out` (JSON lines or a table); return how many failed."""
-    from digits.reading.predictor import load_predictor
-    from digits.reading.recognize import PARALLEL_FROM, recognize_many
-
-    files = expand_paths(paths)
+    files, skipped = expand_paths(paths, recursive)
+    for line in skipped:
+        err.print(line, highlight=False)
     if not files:
         raise DigitsError("no image files found in the given paths")
-    predictor = load_predictor(model, spin=len(files) < PARALLEL_FROM or explain is not None)
-    answers = explained(predictor, files, row, explain) if explain else recognize_many(predictor, files, row=row)
+    if explain is not None and explain.exists() and not explain.is_dir():
+        raise DigitsError(f"{explain}: --explain needs a folder, and this is a file")
+    answers = answer_stream(files, model, row, explain, reader_model, min_confidence)
     errors = 0
-    table = Table() if not as_json else None
-    if table is not None:
-        for column in ("path", "text" if row else "digit", "confidence", "note"):
-            table.add_column(column)
-    show_bar = err.is_terminal and len(files) > 20
-    with Progress(console=err, transient=True, disable=not show_bar) as bar:
+    table = None if as_json else new_table(row)
+    with Progress(console=err, transient=True, disable=not (err.is_terminal and len(files) > 20)) as bar:
         task = bar.add_task("reading images", total=len(files))
         for answer in answers:
             bar.advance(task)
@@ -59,54 +81,69 @@ def print_answers(paths: list[Path], model: Path | None, as_json: bool, explain:
                 table.add_row(*table_row(answer, row))
     if table is not None:
         out.print(table)
-    if explain:
-        err.print(f"explanations written to {explain}")
+    if explain and errors < len(files):
+        err.print(f"what the model saw, per image: {explain}", highlight=False)
     if errors:
         err.print(f"[red]{errors} of {len(files)} file(s) could not be read[/]", highlight=False)
     return errors
 
 
-def explained(predictor, files: list[Path], row: bool, explain: Path) -> Iterator[dict]:
-    """Answers one file at a time, writing what the model saw for each into `explain`."""
-    from digits.reading.explain import answer_labels, write_explanation
-    from digits.reading.recognize import read_image
+def new_table(row: bool) -> Table:
+    """The readable answer table; paths fold rather than being cut at narrow terminals."""
+    table = Table()
+    table.add_column("path", overflow="fold", ratio=3)
+    table.add_column("number" if row else "digit", overflow="fold", ratio=1)
+    table.add_column("confidence", no_wrap=True)
+    table.add_column("note", overflow="fold", ratio=3)
+    return table
 
-    for path in files:
-        reading = read_image(predictor, path, row=row)
+
+def explained(readings: Iterator, explain: Path) -> Iterator[dict]:
+    """The answers, writing what the model saw for each readable image into `explain`."""
+    from digits.reading.explain import write_explanation
+
+    for reading in readings:
         if not reading.error:
-            write_explanation(explain, path, reading.gray, reading.segmentation, answer_labels(reading.answer))
+            write_explanation(explain, reading.answer["path"], reading)
         yield reading.answer
 
 
 def table_row(answer: dict, row: bool) -> tuple[str, str, str, str]:
-    """One answer as the cells of the readable table."""
+    """One answer as the cells of the readable table (an error without the path it starts with)."""
     if "error" in answer:
-        return answer["path"], "-", "-", f"[red]{answer['error']}[/]"
+        return answer["path"], "-", "-", f"[red]{answer['error'].removeprefix(answer['path'] + ': ')}[/]"
     if row:
-        confidence = min((d["confidence"] for d in answer["digits"]), default=None)
-        return answer["path"], answer["text"] or "-", f"{confidence:.3f}" if confidence is not None else "-", answer.get("reason", "")
+        confidence = answer.get("confidence")
+        note = answer.get("reason") or ("check: low confidence" if answer.get("review") else "")
+        text = answer["text"].replace("\n", " / ") or "-"
+        return answer["path"], text, f"{confidence:.3f}" if confidence is not None else "-", note
     if answer["digit"] is None:
         return answer["path"], "-", "-", answer["reason"]
-    return answer["path"], str(answer["digit"]), f"{answer['confidence']:.3f}", ""
+    return answer["path"], str(answer["digit"]), f"{answer['confidence']:.3f}", answer.get("note", "")
 
 
-def _recognize(paths: list[Path], model: Optional[Path], as_json: bool, explain: Optional[Path], row: bool) -> None:
-    """Shared body of `predict` and `read`; exit status 1 when any file could not be read."""
-    if print_answers(paths, model, as_json, explain, row):
+PathsArgument = Annotated[list[Path], typer.Argument(help="Image files or folders of images.", metavar="PATH")]
+ModelOption = Annotated[Optional[Path], typer.Option("--model", "-m", help="ONNX file or run folder (default: the shipped model).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object per line instead of a table.")]
+ExplainOption = Annotated[Optional[Path], typer.Option("--explain", metavar="DIR", help="Write what the model saw and the boxes, per image, into this folder.")]
+RecursiveOption = Annotated[bool, typer.Option("--recursive", "-r", help="Also read the images in sub-folders of a folder.")]
+
+
+def predict(paths: PathsArgument, model: ModelOption = None, as_json: JsonOption = False, explain: ExplainOption = None,
+            recursive: RecursiveOption = False) -> None:
+    """Recognise the single digit in each image (photo, scan, canvas drawing)."""
+    if print_answers(paths, model, as_json, explain, row=False, recursive=recursive):
         raise typer.Exit(1)
 
 
-PathsArgument = Annotated[list[Path], typer.Argument(help="Image files or folders of images.")]
-ModelOption = Annotated[Optional[Path], typer.Option("--model", "-m", help="ONNX file or run folder (default: the shipped model).")]
-JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object per line instead of a table.")]
-ExplainOption = Annotated[Optional[Path], typer.Option("--explain", help="Write what the model saw and the boxes, per image, into this folder.")]
-
-
-def predict(paths: PathsArgument, model: ModelOption = None, as_json: JsonOption = False, explain: ExplainOption = None) -> None:
-    """Recognise the single digit in each image (photo, scan, canvas drawing)."""
-    _recognize(paths, model, as_json, explain, row=False)
-
-
-def read(paths: PathsArgument, model: ModelOption = None, as_json: JsonOption = False, explain: ExplainOption = None) -> None:
-    """Read a number written as a row of digits in each image, left to right."""
-    _recognize(paths, model, as_json, explain, row=True)
+def read(
+    paths: PathsArgument,
+    reader: Annotated[Optional[Path], typer.Option("--model", "-m", help="Line model: ONNX file or run folder (default: the shipped reader).")] = None,
+    as_json: JsonOption = False,
+    explain: ExplainOption = None,
+    min_confidence: Annotated[float, typer.Option(min=0.0, max=1.0, help="Mark answers less sure than this for review.")] = 0.0,
+    recursive: RecursiveOption = False,
+) -> None:
+    """Read the numbers written in each image: every line, top to bottom, each read whole (touching digits, decimals)."""
+    if print_answers(paths, None, as_json, explain, True, reader, min_confidence, recursive):
+        raise typer.Exit(1)

@@ -34,14 +34,14 @@ def quiet_tensorflow() -> None:
 
 def models() -> None:
     """List the registered models with their parameter counts and training defaults."""
-    quiet_tensorflow()
-    from digits.training.models import REGISTRY
+    from digits.training.registry import REGISTRY  # Keras-free: listing needs no TensorFlow
 
     table = Table(title="Registered models")
-    for column in ("name", "parameters", "epochs", "batch", "description"):
+    for column in ("name", "reads", "parameters", "epochs", "batch", "description"):
         table.add_column(column, justify="right" if column in ("parameters", "epochs", "batch") else "left")
     for spec in REGISTRY.values():
-        table.add_row(spec.name, f"{spec.build().count_params():,}", str(spec.epochs), str(spec.batch_size), spec.description)
+        reads = "a digit" if spec.task == "digit" else "a number"
+        table.add_row(spec.name, reads, f"{spec.parameters:,}", str(spec.epochs), str(spec.batch_size), spec.description)
     out.print(table)
 
 
@@ -57,14 +57,15 @@ def train(
     data_dir: DataDirOption = None,
 ) -> None:
     """Train one model and write a run folder: model, card, history JSON and loss/accuracy plot."""
+    from digits.training.registry import get_spec
+
+    get_spec(model)  # fail on a bad name before loading anything
     quiet_tensorflow()
     from digits.data.mnist import add_extra_training, load_mnist, mnist_checksums
     from digits.runfolder import new_run_dir
-    from digits.training.models import get_spec
     from digits.training.progress import RichEpochProgress, make_progress
     from digits.training.train import TrainConfig, save_run, train_model
 
-    get_spec(model)  # fail on a bad name before loading anything
     run_dir = out_dir or new_run_dir(Path("runs"), model)
     if run_dir.exists() and any(run_dir.iterdir()) and not overwrite:
         raise DigitsError(f"{run_dir}: folder exists and is not empty; pass --overwrite or choose another --out")
@@ -78,8 +79,13 @@ def train(
         result = train_model(config, mnist, callbacks=[RichEpochProgress(progress, config.epochs)])
     paths = save_run(result, run_dir, mnist_checksums(folder))
     last = {k: v[-1] for k, v in result.history.items()}
-    validation = f"validation accuracy {last['val_accuracy']:.4f}" if "val_accuracy" in last else "no validation split"
-    out.print(f"done in {result.seconds:.1f} s: train accuracy {last.get('accuracy', 0):.4f}, {validation}")
+    if "val_exact" in last:
+        summary = f"validation lines read exactly {last['val_exact']:.2%}"
+    elif "val_accuracy" in last:
+        summary = f"train accuracy {last['accuracy']:.4f}, validation accuracy {last['val_accuracy']:.4f}"
+    else:
+        summary = f"train loss {last['loss']:.4f}, no validation split"
+    out.print(f"done in {result.seconds:.1f} s: {summary}")
     out.print(f"run folder: {run_dir}  ({', '.join(p.name for p in paths.values())})")
 
 
@@ -88,8 +94,10 @@ def _scorer(run_or_model: Path, out_dir: Optional[Path]) -> tuple[Callable[[np.n
     if str(run_or_model) == "default" or run_or_model.suffix == ".onnx":
         from digits.reading.predictor import load_predictor
 
+        from digits.data.feedback import user_data_home
+
         predictor = load_predictor(None if str(run_or_model) == "default" else run_or_model)
-        return predictor.predict_proba, out_dir or Path(f"{run_or_model.stem}-evaluation")
+        return predictor.predict_proba, out_dir or user_data_home() / "evaluations" / run_or_model.stem
     quiet_tensorflow()
     from digits.runfolder import KERAS_MODEL
     from digits.training.keras_files import find_model_file, load_keras_model
@@ -97,13 +105,16 @@ def _scorer(run_or_model: Path, out_dir: Optional[Path]) -> tuple[Callable[[np.n
 
     model_file = find_model_file(run_or_model)
     keras_model = load_keras_model(model_file)
+    if len(keras_model.inputs[0].shape) != 3:  # (None, 28, 28): a digit model; a line model reads numbers
+        raise DigitsError(f"{model_file}: a line model reads numbers, not MNIST digits; measure it with "
+                          f"`python benchmarks/real_images.py --reader {model_file.parent}`")
     target = out_dir or (model_file.parent if model_file.name == KERAS_MODEL else model_file.with_name(model_file.stem + "-evaluation"))
     return (lambda images: predict_probabilities(keras_model, images)), target
 
 
 def evaluate(
     run_or_model: Annotated[Path, typer.Argument(help="A run folder, a .keras or .onnx model file, or 'default' (the shipped model).")],
-    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Where to write the report (default: the run folder, else MODEL-evaluation/).")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Where to write the report (default: the run folder; for an .onnx file or 'default', evaluations/NAME in the per-user data folder).")] = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Score a model on the MNIST test set: accuracy, per-class scores, confusions, report."""
@@ -111,7 +122,7 @@ def evaluate(
     from digits.evaluation.report import REPORT_FILE, write_evaluation
 
     predict, target = _scorer(run_or_model, out_dir)
-    mnist = load_data(data_dir)
+    mnist = load_data(data_dir, splits=("test",))  # scoring needs the test set only
     evaluation = evaluate_probabilities(predict(mnist.x_test), mnist.y_test)
     paths = write_evaluation(evaluation, mnist.x_test, mnist.y_test, target, title=str(run_or_model))
 
@@ -125,7 +136,7 @@ def evaluate(
     pairs = ", ".join(f"{t}->{p} ({c})" for t, p, c in evaluation.confused_pairs[:5])
     out.print(f"most confused (true->predicted): {pairs or 'none'}")
     figures = ", ".join(p.name for p in paths.values() if p.suffix == ".png")
-    out.print(f"report: {paths[REPORT_FILE]}  (figures: {figures})")
+    out.print(f"report: {paths[REPORT_FILE].resolve()}  (figures: {figures})", highlight=False)
 
 
 def export(

@@ -22,8 +22,38 @@ CREATE TABLE IF NOT EXISTS feedback (
     predicted INTEGER CHECK (predicted BETWEEN 0 AND 9),
     image BLOB NOT NULL,          -- the image as the user sent it
     model_input BLOB NOT NULL     -- the 28x28 the model saw, PNG
+);
+CREATE TABLE IF NOT EXISTS number_feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at REAL NOT NULL,
+    text TEXT NOT NULL,           -- the right reading of one line, 0-9 . , -
+    predicted TEXT,               -- what the reader said
+    image BLOB NOT NULL,          -- the image as the user sent it
+    line_input BLOB NOT NULL      -- the line as the reader saw it (32 pixels high), PNG
 )
 """
+NUMBER_CHARS = set("0123456789.,-")
+
+
+def user_data_home() -> Path:
+    """The per-user folder where `digits` keeps what it makes by default (corrections, sample grids,
+    reports of shipped models), so nothing lands in the folder a command happens to run in."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("digits"))
+
+
+def default_feedback_db() -> Path:
+    return user_data_home() / "feedback.sqlite3"
+
+
+def _png(image: np.ndarray) -> bytes:
+    ok, png = cv2.imencode(".png", np.clip(image, 0, 255).astype(np.uint8))
+    return png.tobytes()
+
+
+def _unpng(blob: bytes) -> np.ndarray:
+    return cv2.imdecode(np.frombuffer(blob, np.uint8), cv2.IMREAD_GRAYSCALE)
 
 
 @dataclass(frozen=True)
@@ -36,18 +66,42 @@ class FeedbackStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(self.path, timeout=30)
         connection.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
-        connection.execute(SCHEMA)
+        connection.executescript(SCHEMA)
         return connection
 
     def add(self, image: bytes, model_input: np.ndarray, label: int, predicted: int | None) -> int:
         """Store one correction; returns its id."""
-        ok, png = cv2.imencode(".png", np.clip(model_input, 0, 255).astype(np.uint8))
         with closing(self._connect()) as connection, connection:  # commits, or rolls back on error
             cursor = connection.execute(
                 "INSERT INTO feedback (created_at, label, predicted, image, model_input) VALUES (?, ?, ?, ?, ?)",
-                (time.time(), int(label), None if predicted is None else int(predicted), image, png.tobytes()),
+                (time.time(), int(label), None if predicted is None else int(predicted), image, _png(model_input)),
             )
             return int(cursor.lastrowid)
+
+    def add_number(self, image: bytes, lines: list[tuple[np.ndarray, str, str | None]],
+                   digits: list[tuple[np.ndarray, int, int | None]]) -> list[int]:
+        """Store a corrected number in one transaction: each line (its input, right text, reader's text) as a
+        string, and each digit whose place in the line is sure (28x28 input, right digit, reader's digit)."""
+        if any(not text or set(text) - NUMBER_CHARS for _, text, _ in lines):
+            raise ValueError("a number's text holds only 0-9 . , -")
+        now = time.time()
+        with closing(self._connect()) as connection, connection:
+            ids = [int(connection.execute(
+                "INSERT INTO number_feedback (created_at, text, predicted, image, line_input) VALUES (?, ?, ?, ?, ?)",
+                (now, text, predicted, image, _png(line))).lastrowid) for line, text, predicted in lines]
+            for crop, label, predicted in digits:
+                connection.execute(
+                    "INSERT INTO feedback (created_at, label, predicted, image, model_input) VALUES (?, ?, ?, ?, ?)",
+                    (now, int(label), predicted, image, _png(crop)))
+            return ids
+
+    def number_rows(self) -> list[tuple[int, str, str | None, np.ndarray]]:
+        """(id, text, predicted, line image) for every stored line correction."""
+        if not self.path.exists():
+            return []
+        with closing(self._connect()) as connection:
+            found = connection.execute("SELECT id, text, predicted, line_input FROM number_feedback ORDER BY id").fetchall()
+        return [(i, text, predicted, _unpng(blob)) for i, text, predicted, blob in found]
 
     def rows(self) -> list[tuple[int, int, int | None, np.ndarray]]:
         """(id, label, predicted, 28x28 uint8 model input) for every stored correction."""
@@ -55,11 +109,22 @@ class FeedbackStore:
             return []
         with closing(self._connect()) as connection:
             found = connection.execute("SELECT id, label, predicted, model_input FROM feedback ORDER BY id").fetchall()
-        return [(i, label, pred, cv2.imdecode(np.frombuffer(blob, np.uint8), cv2.IMREAD_GRAYSCALE)) for i, label, pred, blob in found]
+        return [(i, label, pred, _unpng(blob)) for i, label, pred, blob in found]
 
 
-def export_feedback(store: FeedbackStore, out_dir: Path, fmt: str = "idx") -> int:
-    """Write the corrections as a dataset: MNIST-style IDX training files, or PNGs in one folder per digit."""
+NUMBERS_DIR = "numbers"  # line images and their texts, for the sequence reader
+NUMBERS_INDEX = "labels.tsv"
+
+
+def export_feedback(store: FeedbackStore, out_dir: Path, fmt: str = "idx") -> tuple[int, int]:
+    """Write the corrections as datasets; return (digits, number lines) written.
+
+    Digits: MNIST-style IDX training files (`fmt="idx"`, for `digits train --extra-data`) or PNGs in
+    one folder per digit (`fmt="png"`). Number lines: always PNGs in numbers/ with labels.tsv
+    (file, right text, reader's text), for the sequence reader.
+    """
+    if fmt not in ("idx", "png"):
+        raise ValueError(f"unknown format {fmt!r}")
     rows = store.rows()
     out_dir.mkdir(parents=True, exist_ok=True)
     if fmt == "idx":
@@ -67,10 +132,21 @@ def export_feedback(store: FeedbackStore, out_dir: Path, fmt: str = "idx") -> in
         # The names of MNIST's training files, so `digits train --extra-data` finds them.
         write_idx(out_dir / MNIST_FILES["x_train"].name, images)
         write_idx(out_dir / MNIST_FILES["y_train"].name, np.array([r[1] for r in rows], np.uint8))
-    elif fmt == "png":
+    else:
         for ident, label, _, image in rows:
             (out_dir / str(label)).mkdir(exist_ok=True)
             cv2.imwrite(str(out_dir / str(label) / f"{ident:06d}.png"), image)
-    else:
-        raise ValueError(f"unknown format {fmt!r}")
-    return len(rows)
+    return len(rows), _export_numbers(store, out_dir / NUMBERS_DIR)
+
+
+def _export_numbers(store: FeedbackStore, folder: Path) -> int:
+    numbers = store.number_rows()
+    if not numbers:
+        return 0
+    folder.mkdir(parents=True, exist_ok=True)
+    index = ["file\ttext\tpredicted"]
+    for ident, text, predicted, image in numbers:
+        cv2.imwrite(str(folder / f"{ident:06d}.png"), image)
+        index.append(f"{ident:06d}.png\t{text}\t{predicted or ''}")
+    (folder / NUMBERS_INDEX).write_text("\n".join(index) + "\n")
+    return len(numbers)

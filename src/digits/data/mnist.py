@@ -56,31 +56,50 @@ def locate_file(folder: Path, name: str) -> Path | None:
     return None
 
 
+SPLITS = ("train", "test")
+
+
+def _files(splits: tuple[str, ...]) -> dict[str, MnistFile]:
+    return {key: spec for key, spec in MNIST_FILES.items() if key.split("_")[1] in splits}
+
+
 def resolve_data_dir(
     data_dir: Path | None,
     cache_dir: Path,
     allow_download: bool = True,
     on_progress: ProgressFn | None = None,
+    splits: tuple[str, ...] = SPLITS,
 ) -> Path:
-    """The folder to load MNIST from: `data_dir` if given, else the cache, downloading what is missing."""
+    """The folder to load MNIST from: `data_dir` if given, else the cache, downloading what is missing.
+
+    Only the files of `splits` are needed (scoring a model needs only the test set). A
+    failed download leaves no empty cache folder behind.
+    """
     if data_dir is not None:
-        missing = [f.name for f in MNIST_FILES.values() if locate_file(data_dir, f.name) is None]
+        missing = [f.name for f in _files(splits).values() if locate_file(data_dir, f.name) is None]
         if missing:
             raise DataError(f"{data_dir}: missing MNIST file(s): {', '.join(missing)}")
         return data_dir
-    for spec in MNIST_FILES.values():
-        if locate_file(cache_dir, spec.name) is not None:
-            continue
-        if not allow_download:
-            raise DataError(f"{cache_dir}: {spec.name} is not cached and downloading is turned off")
-        download_verified([m + spec.name for m in MIRRORS], cache_dir / spec.name, spec.sha256, on_progress)
+    existed = cache_dir.exists()
+    try:
+        for spec in _files(splits).values():
+            if locate_file(cache_dir, spec.name) is not None:
+                continue
+            if not allow_download:
+                raise DataError(f"{cache_dir}: {spec.name} is not cached and downloading is turned off")
+            download_verified([m + spec.name for m in MIRRORS], cache_dir / spec.name, spec.sha256, on_progress)
+    except DataError:
+        if not existed and cache_dir.is_dir() and not any(cache_dir.iterdir()):
+            cache_dir.rmdir()
+        raise
     return cache_dir
 
 
-def load_mnist(folder: Path) -> Mnist:
-    """Read the four files in `folder` and check that they fit together."""
-    arrays = {}
-    for key, spec in MNIST_FILES.items():
+def load_mnist(folder: Path, splits: tuple[str, ...] = SPLITS) -> Mnist:
+    """Read the files of `splits` in `folder` and check that they fit together (a split not asked for is empty)."""
+    empty = {"x": np.zeros((0, *IMAGE_SHAPE), np.uint8), "y": np.zeros((0,), np.uint8)}
+    arrays = {key: empty[key[0]] for key in MNIST_FILES}
+    for key, spec in _files(splits).items():
         path = locate_file(folder, spec.name)
         if path is None:
             raise DataError(f"{folder / spec.name}: file not found")

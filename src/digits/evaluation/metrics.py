@@ -22,6 +22,7 @@ class Evaluation:
     per_class: list[dict]  # one dict per digit: precision, recall, f1, support
     confused_pairs: list[tuple[int, int, int]]  # (true, predicted, count), most frequent first
     predictions: np.ndarray
+    confidences: np.ndarray  # the probability of each prediction
     misclassified: np.ndarray  # indices into the evaluated set
 
     @property
@@ -48,6 +49,7 @@ def evaluate_probabilities(probabilities: np.ndarray, labels: np.ndarray, top_pa
         per_class=per_class,
         confused_pairs=most_confused_pairs(matrix, top_pairs),
         predictions=predictions,
+        confidences=probabilities.max(axis=1),
         misclassified=np.flatnonzero(predictions != labels),
     )
 

@@ -16,10 +16,15 @@ def _titled(text: str, model: str) -> str:
 
 
 def plot_history(history: dict[str, list[float]], title: str = "") -> Figure:
-    """Loss and accuracy per epoch, training beside validation; `title` names the model."""
+    """Loss and accuracy per epoch, training beside validation; `title` names the model.
+
+    A line model has no per-digit accuracy; its second panel is `exact`, the
+    share of validation lines read exactly.
+    """
     figure = Figure(figsize=(10, 4))
     axes = figure.subplots(1, 2)
-    for ax, metric in zip(axes, ("loss", "accuracy")):
+    second = "accuracy" if any(key.endswith("accuracy") for key in history) else "exact"
+    for ax, metric in zip(axes, ("loss", second)):
         for prefix, label in (("", "train"), ("val_", "validation")):
             values = history.get(prefix + metric)
             if values:
@@ -34,10 +39,18 @@ def plot_history(history: dict[str, list[float]], title: str = "") -> Figure:
 
 
 def plot_confusion(matrix: np.ndarray, title: str = "") -> Figure:
-    """Confusion-matrix heatmap with counts; rows are true digits, columns predicted."""
+    """Confusion-matrix heatmap; rows are true digits, columns predicted; every cell shows its count.
+
+    The colour is the share of each true digit read as the column's digit, errors only: the
+    diagonal (right answers) would otherwise take the whole colour scale and wash every error out.
+    """
+    errors = matrix.astype(float)
+    np.fill_diagonal(errors, 0.0)
+    share = 100 * errors / np.clip(matrix.sum(axis=1, keepdims=True), 1, None)
     figure = Figure(figsize=(8, 7))
     ax = figure.subplots()
-    sns.heatmap(matrix, annot=True, fmt="d", cmap="Blues", cbar=True, ax=ax, annot_kws={"size": 8})
+    sns.heatmap(share, annot=matrix, fmt="d", cmap="Reds", vmin=0, cbar=True, ax=ax, annot_kws={"size": 8},
+                cbar_kws={"label": "% of the true digit read as this one (errors only)"})
     ax.set_xlabel("predicted digit")
     ax.set_ylabel("true digit")
     ax.set_title(_titled("Confusion matrix (test set)", title))
@@ -66,8 +79,8 @@ def plot_bars(names: list[str], values: list[float], xlabel: str, title: str) ->
     figure = Figure(figsize=(8, 0.5 * len(names) + 1.5))
     ax = figure.subplots()
     sns.barplot(x=values, y=names, ax=ax, orient="h", color="steelblue")
-    for i, value in enumerate(values):
-        ax.text(value, i, f" {value:.2f}", va="center")
+    for i, value in enumerate(values):  # inside the bar's end, so no label runs past the frame
+        ax.text(value, i, f"{value:.2f} ", va="center", ha="right", color="white", fontsize=9)
     ax.set_xlabel(xlabel)
     ax.set_title(title)
     figure.tight_layout()

@@ -23,7 +23,7 @@ def write_evaluation(evaluation: Evaluation, images: np.ndarray, labels: np.ndar
     paths = {name: out_dir / name for name in (CONFUSION_PLOT, MISCLASSIFIED_PLOT, METRICS_FILE, REPORT_FILE)}
     plot_confusion(evaluation.confusion, title).savefig(paths[CONFUSION_PLOT], dpi=110, bbox_inches="tight")
     shown = evaluation.misclassified[:max_gallery]
-    captions = [f"true {labels[i]} / pred {evaluation.predictions[i]}" for i in shown]
+    captions = [f"true {labels[i]} / pred {evaluation.predictions[i]}\n{evaluation.confidences[i]:.0%} sure" for i in shown]
     gallery = plot_digit_grid(images[shown], captions, title=f"Misclassified test digits, {title} ({len(shown)} of {evaluation.errors})")
     gallery.savefig(paths[MISCLASSIFIED_PLOT], dpi=110, bbox_inches="tight")
     metrics = {

@@ -9,21 +9,22 @@ from pathlib import Path
 import numpy as np
 
 from digits import runfolder
-from digits.card import MNIST_INPUT, ModelCard, card_for_model
+from digits.card import LINE_INPUT, MNIST_INPUT, InputSpec, ModelCard, card_for_model
 from digits.errors import ModelError, first_line
 
-DEFAULT_MODEL = "default.onnx"  # its card is default.json beside it
+DEFAULT_MODEL = "default.onnx"  # the digit model; its card is default.json beside it
+DEFAULT_READER = "reader.onnx"  # the sequence reader for written numbers; card reader.json
 
 
-def default_model_path() -> Path:
-    """The model shipped inside the package."""
-    return Path(str(resources.files("digits") / "assets" / DEFAULT_MODEL))
+def default_model_path(name: str = DEFAULT_MODEL) -> Path:
+    """A model shipped inside the package: the digit model, or the number reader (DEFAULT_READER)."""
+    return Path(str(resources.files("digits") / "assets" / name))
 
 
-def resolve_onnx_path(model: Path | None) -> Path:
+def resolve_onnx_path(model: Path | None, default: str = DEFAULT_MODEL) -> Path:
     """The ONNX file to use: the shipped default, a given .onnx file, or the model.onnx in a run folder."""
     if model is None:
-        path = default_model_path()
+        path = default_model_path(default)
         if not path.is_file():
             raise ModelError(f"{path}: the shipped default model is missing from this installation")
         return path
@@ -40,7 +41,8 @@ def resolve_onnx_path(model: Path | None) -> Path:
 
 @dataclass
 class Predictor:
-    """Class probabilities for batches of (28, 28) grey-level images, white digit on black, 0-255."""
+    """An ONNX model and its card. Digit models: class probabilities for (28, 28) grey-level images,
+    white digit on black, 0-255 (`predict_proba`); line models: per-column probabilities (`run`)."""
 
     path: Path
     threads: int = 0  # 0 lets ONNX Runtime choose
@@ -48,6 +50,7 @@ class Predictor:
     # the cores from worker processes that prepare images beside it (see recognize_many).
     spin: bool = True
     card: ModelCard | None = None  # None: read the card that belongs to `path`
+    expects: InputSpec = MNIST_INPUT  # the input this caller prepares; a model that wants another is refused
     session: object = field(init=False, repr=False)
     input_name: str = field(init=False)
 
@@ -56,9 +59,9 @@ class Predictor:
 
         if self.card is None:
             self.card = card_for_model(self.path)
-        if self.card.input != MNIST_INPUT:
-            raise ModelError(f"{self.path}: the model expects input {self.card.input}, "
-                             f"but this version of digits prepares {MNIST_INPUT}")
+        if self.card.input != self.expects:
+            raise ModelError(f"{self.path}: the model {self.card.name!r} takes {self.card.input.describe()}, "
+                             f"but this needs one that takes {self.expects.describe()}")
         options = ort.SessionOptions()
         options.intra_op_num_threads = self.threads
         options.inter_op_num_threads = 1
@@ -71,14 +74,22 @@ class Predictor:
             raise ModelError(f"{self.path}: cannot load ONNX model ({first_line(exc)})") from None
         self.input_name = self.session.get_inputs()[0].name
 
+    def run(self, batch: np.ndarray) -> np.ndarray:
+        """The model's raw output for a batch shaped as its input."""
+        return self.session.run(None, {self.input_name: np.ascontiguousarray(batch, dtype=np.float32)})[0]
+
     def predict_proba(self, images: np.ndarray) -> np.ndarray:
         """(N, 28, 28) images -> (N, 10) probabilities that sum to 1."""
         side = self.card.input.size
-        batch = np.ascontiguousarray(images, dtype=np.float32).reshape(-1, side, side)
-        scores = self.session.run(None, {self.input_name: batch})[0].astype(np.float64)
+        scores = self.run(np.reshape(images, (-1, side, side))).astype(np.float64)
         return scores / np.clip(scores.sum(axis=1, keepdims=True), 1e-12, None)
 
 
 def load_predictor(model: Path | None = None, threads: int = 0, spin: bool = True) -> Predictor:
-    """A Predictor for the shipped default model or the given ONNX file / run folder, with its card."""
+    """A Predictor for the shipped digit model or the given ONNX file / run folder, with its card."""
     return Predictor(resolve_onnx_path(model), threads=threads, spin=spin)
+
+
+def load_line_reader(model: Path | None = None, threads: int = 0, spin: bool = True) -> Predictor:
+    """A Predictor for the shipped number reader or the given line model (ONNX file / run folder)."""
+    return Predictor(resolve_onnx_path(model, DEFAULT_READER), threads=threads, spin=spin, expects=LINE_INPUT)

@@ -35,6 +35,7 @@ class Segmentation:
 
     crops: list[DigitCrop]
     reason: str | None = None
+    note: str | None = None  # predict mode: the image seems to hold several digits
 
 
 def ink_map(gray: np.ndarray) -> np.ndarray:
@@ -72,18 +73,45 @@ def shrink(gray: np.ndarray) -> tuple[np.ndarray, float]:
     return cv2.resize(gray, size, interpolation=cv2.INTER_AREA), factor
 
 
-def segment(gray: np.ndarray, row: bool = False) -> Segmentation:
-    """Find one digit (row=False) or every digit in a left-to-right row (row=True)."""
+@dataclass(frozen=True)
+class Marks:
+    """The ink of an image (shrunk to at most WORK_SIDE) and the marks in it that may be writing."""
+
+    ink: np.ndarray  # (h, w) float32 in [0, 1], 1 = strongest ink
+    mask: np.ndarray  # (h, w) uint8, 1 = ink
+    components: list[dict]  # connected marks, specks dropped: box, area, own mask
+    factor: float  # shrunk size / original size
+
+
+NO_INK = "no ink: the image is blank or has too little contrast"
+ONLY_SPECKS = "no digit-sized marks, only specks"
+
+
+def find_ink(gray: np.ndarray, speck: float = 0.02) -> Marks | str:
+    """The marks in a grey image, or why there are none (a reason for the user).
+
+    Marks smaller than `speck` times the biggest are dust; reading numbers asks for a
+    lower bar than the default, so that a decimal point survives beside large digits.
+    """
     small, factor = shrink(gray)
     ink = ink_map(small)
     peak = float(np.percentile(ink, 99.9)) if ink.size > 1000 else float(ink.max())
     if peak < MIN_CONTRAST:
-        return Segmentation([], "no ink: the image is blank or has too little contrast")
+        return NO_INK
     ink = np.clip(ink / peak, 0.0, 1.0)
-    mask = _ink_mask(ink)
-    components = _components(mask)
+    mask = ink_mask(ink)
+    components = find_marks(mask, speck)
     if not components:
-        return Segmentation([], "no digit-sized marks, only specks")
+        return ONLY_SPECKS
+    return Marks(ink, mask, components, factor)
+
+
+def segment(gray: np.ndarray, row: bool = False) -> Segmentation:
+    """Find one digit (row=False) or every digit in a left-to-right row (row=True)."""
+    marks = find_ink(gray)
+    if isinstance(marks, str):
+        return Segmentation([], marks)
+    ink, mask, components, factor = marks.ink, marks.mask, marks.components, marks.factor
     groups = _group_row(components) if row else [_group_single(components)]
     crops = []
     for group in groups:
@@ -95,10 +123,20 @@ def segment(gray: np.ndarray, row: bool = False) -> Segmentation:
         crop = ink[y : y + h, x : x + w] * cv2.dilate(labels_mask[y : y + h, x : x + w], np.ones((3, 3), np.uint8))
         original = tuple(int(round(v / factor)) for v in (x, y, w, h))
         crops.append(DigitCrop(to_mnist(crop, labels_mask[y : y + h, x : x + w]), original))
-    return Segmentation(crops)
+    return Segmentation(crops, note=None if row else _several_digits_note(components))
 
 
-def _ink_mask(ink: np.ndarray) -> np.ndarray:
+def _several_digits_note(components: list[dict]) -> str | None:
+    """Predict mode answers one digit; say so when the image clearly holds several side by side."""
+    groups = _group_row(components)
+    tallest = max(_union_box(g)[3] for g in groups)
+    digit_like = [g for g in groups if _union_box(g)[3] >= 0.6 * tallest]
+    if len(digit_like) < 2:
+        return None
+    return f"the image holds {len(digit_like)} digit-like marks side by side; `digits read` reads them as a number"
+
+
+def ink_mask(ink: np.ndarray) -> np.ndarray:
     """Binary ink: Otsu's threshold on a lightly smoothed map, never below a noise floor."""
     smooth = cv2.GaussianBlur(ink, (3, 3), 0) if min(ink.shape) >= 64 else ink
     as_bytes = (smooth * 255).astype(np.uint8)
@@ -106,7 +144,7 @@ def _ink_mask(ink: np.ndarray) -> np.ndarray:
     return (as_bytes > max(otsu, 0.25 * 255)).astype(np.uint8)
 
 
-def _components(mask: np.ndarray) -> list[dict]:
+def find_marks(mask: np.ndarray, speck: float = 0.02) -> list[dict]:
     """Connected marks big enough to be part of a digit, each with its box and own mask."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if count <= 1:
@@ -118,7 +156,7 @@ def _components(mask: np.ndarray) -> list[dict]:
     components = []
     for index in range(1, count):
         x, y, w, h, area = stats[index]
-        if area < max(3, 0.02 * biggest):
+        if area < max(3, speck * biggest):
             continue  # specks: dust, noise, JPEG blocks
         components.append(
             {"box": (int(x), int(y), int(w), int(h)), "area": int(area),

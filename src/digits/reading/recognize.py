@@ -1,9 +1,13 @@
-"""Digits in a user's image: one digit (`predict` mode) or a written number (`read` mode).
+"""Digits in a user's image: one digit (`predict` mode) or written numbers (`read` mode).
 
 `read_image` is the one function that turns a file or its bytes into an answer;
 the CLI, the API and `--explain` all call it. `recognize_many` answers many files
 at once (parallel preparation, batched scoring) with the same steps. Every
 answer is a JSON-ready dict; a file that cannot be read gives {"error": ...}.
+
+`predict` mode finds the digit and scores it with the digit model (a
+Predictor). `read` mode finds the lines of writing and reads each whole with
+the sequence reader (a line Predictor; the shipped one unless one is given).
 """
 
 from __future__ import annotations
@@ -13,14 +17,15 @@ import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 
 import numpy as np
 
 from digits.errors import ImageError
 from digits.reading.decode import read_gray
-from digits.reading.predictor import Predictor
+from digits.reading.numbers import Page, page_answer, prepare_page, read_lines
+from digits.reading.predictor import Predictor, load_line_reader
 from digits.reading.preprocess import Segmentation, segment
 
 
@@ -30,18 +35,34 @@ class Reading:
 
     answer: dict
     gray: np.ndarray | None = None  # the decoded image, grey levels in [0, 1]
-    segmentation: Segmentation | None = None  # the digits found and the 28x28 inputs the model saw
+    prepared: Segmentation | Page | None = None  # predict mode: the digit found; read mode: the lines
 
     @property
     def error(self) -> str | None:
         """Why the file could not be read, or None."""
         return self.answer.get("error")
 
+    @property
+    def inputs(self) -> list[np.ndarray]:
+        """What the model saw: the 28x28 digit, or each line as the reader took it (grey levels 0-255)."""
+        if isinstance(self.prepared, Segmentation):
+            return [crop.image for crop in self.prepared.crops]
+        return [line.image for line in self.prepared.lines] if self.prepared else []
 
-def prepare(source: Path | bytes, row: bool = False, name: str | None = None) -> tuple[np.ndarray, Segmentation]:
-    """Read an image and find its digit(s): (grey image, segmentation). Raises ImageError."""
+
+Prepared = Segmentation | Page
+
+
+@cache
+def shipped_line_reader() -> Predictor:
+    """The number reader shipped with the package, loaded once per process."""
+    return load_line_reader()
+
+
+def prepare(source: Path | bytes, row: bool = False, name: str | None = None) -> tuple[np.ndarray, Prepared]:
+    """Read an image and find its digit (predict mode) or its lines (read mode). Raises ImageError."""
     gray = read_gray(source, name=name)
-    return gray, segment(gray, row=row)
+    return gray, prepare_page(gray) if row else segment(gray)
 
 
 def source_label(source: Path | bytes, name: str | None) -> str:
@@ -49,19 +70,25 @@ def source_label(source: Path | bytes, name: str | None) -> str:
     return name or (str(source) if isinstance(source, Path) else "image")
 
 
-def read_image(predictor: Predictor, source: Path | bytes, row: bool = False, name: str | None = None) -> Reading:
-    """Decode, find the digits, score them: the answer for one image (`read` mode when row=True)."""
+def read_image(predictor: Predictor, source: Path | bytes, row: bool = False, name: str | None = None,
+               reader: Predictor | None = None, min_confidence: float = 0.0) -> Reading:
+    """Decode, find the writing, read it: the answer for one image (`read` mode when row=True).
+
+    `reader` is the line model for read mode (default: the shipped one); an answer
+    whose confidence is below `min_confidence` is marked `"review": true`.
+    """
     label = source_label(source, name)
     try:
-        gray, segmentation = prepare(source, row=row, name=label)
+        gray, prepared = prepare(source, row=row, name=label)
     except ImageError as exc:
         return Reading({"path": label, "error": str(exc)})
-    return Reading(score_prepared([(label, segmentation)], predictor, row)[0], gray, segmentation)
+    return Reading(score_prepared([(label, prepared)], predictor, reader, min_confidence)[0], gray, prepared)
 
 
-def recognize(predictor: Predictor, source: Path | bytes, row: bool = False, name: str | None = None) -> dict:
+def recognize(predictor: Predictor, source: Path | bytes, row: bool = False, name: str | None = None,
+              reader: Predictor | None = None) -> dict:
     """The JSON answer for one image: `read` mode when row=True, else `predict` mode."""
-    return read_image(predictor, source, row=row, name=name).answer
+    return read_image(predictor, source, row=row, name=name, reader=reader).answer
 
 
 def digit_answer(label: str, segmentation: Segmentation, probabilities: np.ndarray | None) -> dict:
@@ -70,16 +97,25 @@ def digit_answer(label: str, segmentation: Segmentation, probabilities: np.ndarr
         return {"path": label, "digit": None, "confidence": None, "probabilities": None, "reason": segmentation.reason}
     probs = [round(float(p), 6) for p in probabilities[0]]
     digit = int(np.argmax(probabilities[0]))
-    return {"path": label, "digit": digit, "confidence": probs[digit], "probabilities": probs,
-            "box": list(segmentation.crops[0].box)}
+    answer = {"path": label, "digit": digit, "confidence": probs[digit], "probabilities": probs,
+              "box": list(segmentation.crops[0].box)}
+    if segmentation.note:
+        answer["note"] = segmentation.note
+    return answer
 
 
-def number_answer(label: str, segmentation: Segmentation, probabilities: np.ndarray | None) -> dict:
-    """The JSON answer for one image in `read` mode: the digits left to right."""
+def read_by_components(predictor: Predictor, gray: np.ndarray, label: str = "image") -> dict:
+    """The previous `read`: cut the row into digits by connected components, score each with the digit model.
+
+    Kept as the baseline the benchmark measures the sequence reader against.
+    """
+    segmentation = segment(gray, row=True)
     digits = []
-    for crop, probs in zip(segmentation.crops, probabilities if probabilities is not None else []):
-        digit = int(np.argmax(probs))
-        digits.append({"digit": digit, "confidence": round(float(probs[digit]), 6), "box": list(crop.box)})
+    if segmentation.crops:
+        probabilities = predictor.predict_proba(np.stack([crop.image for crop in segmentation.crops]))
+        for crop, probs in zip(segmentation.crops, probabilities):
+            digit = int(np.argmax(probs))
+            digits.append({"digit": digit, "confidence": round(float(probs[digit]), 6), "box": list(crop.box)})
     answer = {"path": label, "text": "".join(str(d["digit"]) for d in digits), "digits": digits}
     if not digits:
         answer["reason"] = segmentation.reason
@@ -90,57 +126,68 @@ PARALLEL_FROM = 64  # fewer files than this are prepared in-process: starting wo
 
 
 def recognize_many(
-    predictor: Predictor, paths: Iterable[Path], row: bool = False, workers: int | None = None, batch: int = 256
+    predictor: Predictor, paths: Iterable[Path], row: bool = False, workers: int | None = None, batch: int = 256,
+    reader: Predictor | None = None, min_confidence: float = 0.0,
 ) -> Iterator[dict]:
     """Answers in input order, streamed: images are read and prepared in worker processes, scored in batches.
 
-    With PARALLEL_FROM files or more, give it a Predictor made with spin=False: it then leaves the
+    With PARALLEL_FROM files or more, give it Predictors made with spin=False: they then leave the
     cores to the workers between batches.
     """
     paths = list(paths)
     workers = workers or os.cpu_count() or 1
     load = partial(_load_one, row=row)
+    score = partial(_score_or_error, predictor=predictor, reader=reader, min_confidence=min_confidence)
     if workers == 1 or len(paths) < PARALLEL_FROM:
-        loaded = map(load, paths)
-        yield from _in_batches(loaded, predictor, row, batch)
+        yield from _in_batches(map(load, paths), score, batch)
         return
     # Processes, not threads: the per-image work is many small numpy/OpenCV calls that hold the GIL.
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        yield from _in_batches(pool.map(load, paths, chunksize=32), predictor, row, batch)
+        yield from _in_batches(pool.map(load, paths, chunksize=32), score, batch)
 
 
-def _load_one(path: Path, row: bool) -> tuple[str, Segmentation | str]:
-    """(label, segmentation) or (label, error message): picklable, for worker processes."""
+def _load_one(path: Path, row: bool) -> tuple[str, Prepared | str]:
+    """(label, what was found) or (label, error message): picklable, for worker processes."""
     try:
         return str(path), prepare(path, row=row)[1]
     except ImageError as exc:
         return str(path), str(exc)
 
 
-def _in_batches(loaded: Iterable[tuple[str, Segmentation | str]], predictor: Predictor, row: bool, batch: int) -> Iterator[dict]:
-    pending: list[tuple[str, Segmentation | str]] = []
+def _in_batches(loaded: Iterable[tuple[str, Prepared | str]], score, batch: int) -> Iterator[dict]:
+    pending: list[tuple[str, Prepared | str]] = []
     for item in loaded:
         pending.append(item)
         if len(pending) >= batch:
-            yield from _score_or_error(pending, predictor, row)
+            yield from score(pending)
             pending = []
-    yield from _score_or_error(pending, predictor, row)
+    yield from score(pending)
 
 
-def _score_or_error(items: list[tuple[str, Segmentation | str]], predictor: Predictor, row: bool) -> list[dict]:
+def _score_or_error(items: list[tuple[str, Prepared | str]], predictor: Predictor, reader: Predictor | None,
+                    min_confidence: float) -> list[dict]:
     """Score the prepared items together; keep errors in their place."""
-    good = [(label, seg) for label, seg in items if isinstance(seg, Segmentation)]
-    scored = iter(score_prepared(good, predictor, row)) if good else iter(())
-    return [next(scored) if isinstance(seg, Segmentation) else {"path": label, "error": seg} for label, seg in items]
+    good = [(label, found) for label, found in items if not isinstance(found, str)]
+    scored = iter(score_prepared(good, predictor, reader, min_confidence)) if good else iter(())
+    return [{"path": label, "error": found} if isinstance(found, str) else next(scored) for label, found in items]
 
 
-def score_prepared(items: list[tuple[str, Segmentation]], predictor: Predictor, row: bool) -> list[dict]:
-    """One model call for every digit of every item."""
+def score_prepared(items: list[tuple[str, Prepared]], predictor: Predictor, reader: Predictor | None = None,
+                   min_confidence: float = 0.0) -> list[dict]:
+    """One model call for every digit of every item in predict mode; batched line reading in read mode."""
+    if items and isinstance(items[0][1], Page):
+        lines = [line for _, page in items for line in page.lines]
+        decoded = read_lines(reader or shipped_line_reader(), lines) if lines else []
+        answers, start = [], 0
+        for label, page in items:
+            answers.append(page_answer(label, page, decoded[start : start + len(page.lines)], min_confidence))
+            start += len(page.lines)
+        return answers
     crops = [crop.image for _, seg in items for crop in seg.crops]
     probabilities = predictor.predict_proba(np.stack(crops)) if crops else np.zeros((0, 10))
     answers, start = [], 0
     for label, seg in items:
         part = probabilities[start : start + len(seg.crops)] if seg.crops else None
         start += len(seg.crops)
-        answers.append(number_answer(label, seg, part) if row else digit_answer(label, seg, part))
+        answers.append(digit_answer(label, seg, part))
     return answers

@@ -10,8 +10,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from digits.card import ModelCard
+from digits.data.feedback import FeedbackStore
+from digits.reading.numbers import corrected_parts
+from digits.reading.predictor import Predictor
 from digits.reading.recognize import Reading, read_image
-from digits.serving.dependencies import FeedbackDep, PredictorDep, SettingsDep
+from digits.serving.settings import ServeSettings
+from digits.serving.dependencies import FeedbackDep, LineReaderDep, PredictorDep, SettingsDep
 from digits.serving.schemas import DigitAnswer, ErrorBody, FeedbackStored, Health, NumberAnswer
 from digits.serving.upload import ApiError, read_upload
 
@@ -21,7 +25,6 @@ UPLOAD_ERRORS = {
     400: {"model": ErrorBody, "description": "Empty, truncated or non-image upload, or malformed multipart"},
     411: {"model": ErrorBody, "description": "A multipart body without Content-Length"},
     413: {"model": ErrorBody, "description": "Larger than the upload limit"},
-    415: {"model": ErrorBody, "description": "Neither an image body nor multipart/form-data"},
 }
 IMAGE_BODY = {
     "requestBody": {
@@ -38,10 +41,12 @@ FEEDBACK_BODY = {
     "requestBody": {
         "required": True,
         "content": {"multipart/form-data": {"schema": {
-            "type": "object", "required": ["file", "label"],
+            "type": "object", "required": ["file"],
             "properties": {"file": {"type": "string", "format": "binary"},
-                           "label": {"type": "string", "pattern": "^[0-9]$", "description": "The right digit"},
-                           "predicted": {"type": "string", "pattern": "^[0-9]$", "description": "What the model said"}},
+                           "label": {"type": "string", "pattern": "^[0-9]$", "description": "The right digit (one digit)"},
+                           "predicted": {"type": "string", "pattern": "^[0-9]$", "description": "What the model said"},
+                           "text": {"type": "string", "pattern": "^[0-9.,-]+(\\n[0-9.,-]+)*$",
+                                    "description": "Instead of label: the right number, one line of text per line of writing"}},
         }}},
     }
 }
@@ -49,15 +54,16 @@ InputsQuery = Query(False, description="Also return the 28x28 model inputs as PN
 
 
 def png_data_url(image: np.ndarray) -> str:
-    """A 28x28 model input (0-255) as a PNG data URL the page can show."""
+    """A model input (0-255: a 28x28 digit or a line) as a PNG data URL the page can show."""
     ok, png = cv2.imencode(".png", np.clip(image, 0, 255).astype(np.uint8))
     return "data:image/png;base64," + base64.b64encode(png.tobytes()).decode()
 
 
-async def read_request(request: Request, settings: SettingsDep, predictor: PredictorDep, row: bool) -> tuple[Reading, dict]:
+async def read_request(request: Request, settings: ServeSettings, predictor: Predictor, row: bool,
+                       reader: Predictor | None = None) -> tuple[Reading, dict]:
     """The upload read as `read_image` reads a file: (reading, the other form fields). Unreadable: 400."""
     data, fields = await read_upload(request, settings.max_upload_bytes)
-    reading = await run_in_threadpool(read_image, predictor, data, row, "upload")
+    reading = await run_in_threadpool(read_image, predictor, data, row, "upload", reader)
     if reading.error:
         raise ApiError(400, reading.error)
     return reading, fields
@@ -67,7 +73,7 @@ def with_inputs(reading: Reading, inputs: bool) -> dict:
     """The answer, plus the model inputs when asked for."""
     if not inputs:
         return reading.answer
-    return {**reading.answer, "inputs": [png_data_url(crop.image) for crop in reading.segmentation.crops]}
+    return {**reading.answer, "inputs": [png_data_url(image) for image in reading.inputs]}
 
 
 @router.post("/predict", response_model=DigitAnswer, response_model_exclude_unset=True, responses=UPLOAD_ERRORS,
@@ -79,8 +85,9 @@ async def predict(request: Request, settings: SettingsDep, predictor: PredictorD
 
 @router.post("/read", response_model=NumberAnswer, response_model_exclude_unset=True, responses=UPLOAD_ERRORS,
              openapi_extra=IMAGE_BODY, summary="A number written as a row of digits (multipart field 'file' or raw image body)")
-async def read(request: Request, settings: SettingsDep, predictor: PredictorDep, inputs: bool = InputsQuery) -> dict:
-    reading, _ = await read_request(request, settings, predictor, row=True)
+async def read(request: Request, settings: SettingsDep, predictor: PredictorDep, reader: LineReaderDep,
+               inputs: bool = InputsQuery) -> dict:
+    reading, _ = await read_request(request, settings, predictor, row=True, reader=reader)
     return with_inputs(reading, inputs)
 
 
@@ -94,17 +101,21 @@ def digit_field(fields: dict, name: str, required: bool) -> int | None:
     return int(value)
 
 
-@router.post("/feedback", response_model=FeedbackStored, responses=UPLOAD_ERRORS, openapi_extra=FEEDBACK_BODY,
-             summary="Store a correction: multipart with 'file' (the image), 'label' and optional 'predicted'")
-async def feedback(request: Request, settings: SettingsDep, predictor: PredictorDep, store: FeedbackDep) -> dict:
+@router.post("/feedback", response_model=FeedbackStored, response_model_exclude_unset=True, responses=UPLOAD_ERRORS,
+             openapi_extra=FEEDBACK_BODY,
+             summary="Store a correction: multipart with 'file' (the image) and 'label' (a digit) or 'text' (a number)")
+async def feedback(request: Request, settings: SettingsDep, predictor: PredictorDep, reader: LineReaderDep,
+                   store: FeedbackDep) -> dict:
     data, fields = await read_upload(request, settings.max_upload_bytes)
+    if fields.get("text") is not None and fields.get("label") is None:
+        return await store_number(data, fields["text"], predictor, reader, store)
     label, predicted = digit_field(fields, "label", required=True), digit_field(fields, "predicted", required=False)
     reading = await run_in_threadpool(read_image, predictor, data, False, "upload")
     if reading.error:
         raise ApiError(400, reading.error)
-    if not reading.segmentation.crops:
-        raise ApiError(400, f"no digit to learn from: {reading.segmentation.reason}")
-    ident = await run_in_threadpool(store.add, data, reading.segmentation.crops[0].image, label, predicted)
+    if not reading.inputs:
+        raise ApiError(400, f"no digit to learn from: {reading.answer['reason']}")
+    ident = await run_in_threadpool(store.add, data, reading.inputs[0], label, predicted)
     return {"id": ident, "label": label, "stored": True}
 
 
@@ -116,3 +127,24 @@ async def health(predictor: PredictorDep) -> dict:
 @router.get("/model", response_model=ModelCard, summary="The model card of the served model")
 async def model_card(predictor: PredictorDep) -> ModelCard:
     return predictor.card
+
+
+NUMBER_TEXT = set("0123456789.,-")
+
+
+async def store_number(data: bytes, text: str, predictor: Predictor, reader: Predictor, store: FeedbackStore) -> dict:
+    """A corrected number: stored as strings with their line images, never squashed into one digit."""
+    text = text.strip().replace("\r\n", "\n")
+    if not text or set(text.replace("\n", "")) - NUMBER_TEXT or "\n\n" in text:
+        raise ApiError(400, "field 'text' must be the number: 0-9 . , - and one line of text per line of writing")
+    reading = await run_in_threadpool(read_image, predictor, data, True, "upload", reader)
+    if reading.error:
+        raise ApiError(400, reading.error)
+    if not reading.prepared.lines:
+        raise ApiError(400, f"no number to learn from: {reading.answer['reason']}")
+    try:
+        lines, digits = corrected_parts(reading.gray, reading.prepared, reading.answer, text)
+    except ValueError as exc:
+        raise ApiError(400, str(exc)) from None
+    ids = await run_in_threadpool(store.add_number, data, lines, digits)
+    return {"id": ids[0], "text": text, "stored": True, "digits": len(digits)}

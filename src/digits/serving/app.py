@@ -8,6 +8,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi_offline import FastAPIOffline
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -16,7 +17,7 @@ from starlette.exceptions import HTTPException
 from digits import __version__
 from digits.data.feedback import FeedbackStore
 from digits.errors import first_line
-from digits.reading.predictor import load_predictor
+from digits.reading.predictor import load_line_reader, load_predictor
 from digits.serving import api, pages
 from digits.serving.settings import ServeSettings
 from digits.serving.upload import ApiError
@@ -24,9 +25,10 @@ from digits.serving.upload import ApiError
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
-    """Load the model once, at start-up; open the feedback store (the file is made on first write)."""
+    """Load the models once, at start-up; open the feedback store (the file is made on first write)."""
     settings: ServeSettings = app.state.settings
     app.state.predictor = load_predictor(settings.model)
+    app.state.line_reader = load_line_reader(settings.reader)
     app.state.feedback = FeedbackStore(settings.feedback_db)
     yield
 
@@ -48,7 +50,9 @@ async def validation_error(request: Request, exc: RequestValidationError) -> JSO
 
 def create_app(settings: ServeSettings | None = None) -> FastAPI:
     """The app: the page at /, the API under /api; settings from the environment when none are given."""
-    app = FastAPI(title="digits", summary="Handwritten digit recognition", version=__version__, lifespan=lifespan)
+    # /docs with Swagger UI's files served by the app itself, not a CDN: the API docs work offline too.
+    app = FastAPIOffline(title="digits", summary="Handwritten digit recognition", version=__version__, lifespan=lifespan,
+                         favicon_url="/favicon.ico")
     app.state.settings = settings or ServeSettings()
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(HTTPException, http_error)

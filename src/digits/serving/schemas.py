@@ -22,32 +22,48 @@ class DigitAnswer(BaseModel):
     probabilities: list[float] | None = Field(description="Ten probabilities, digits 0-9")
     box: Box | None = None
     reason: str | None = Field(None, description="Why there is no digit")
+    note: str | None = Field(None, description="Said when the image seems to hold several digits (use /api/read)")
     inputs: list[str] | None = Field(None, description="The 28x28 model inputs as PNG data URLs (with ?inputs=true)")
 
 
-class DigitInNumber(BaseModel):
-    """One digit of a written number."""
+class CharInNumber(BaseModel):
+    """One character of a written number: a digit, or a separator (. , -) whose `digit` is null."""
 
-    digit: int
+    char: str = Field(examples=["7"])
+    digit: int | None
     confidence: float
     box: Box
 
 
+class NumberLine(BaseModel):
+    """One line of writing: its text, where it is, how sure the reader is (the product of its characters')."""
+
+    text: str = Field(examples=["12.50"])
+    box: Box
+    confidence: float
+    digits: list[CharInNumber]
+
+
 class NumberAnswer(BaseModel):
-    """`read` mode: the digits of a written number, left to right."""
+    """`read` mode: the numbers written in the image, top to bottom, lines joined by a newline."""
 
     path: str
-    text: str = Field(examples=["40213"])
-    digits: list[DigitInNumber]
+    text: str = Field(examples=["12.50\n347"])
+    confidence: float | None = Field(description="How sure the reader is of the whole text; null when nothing was read")
+    digits: list[CharInNumber] = Field(description="Every character of every line, in reading order")
+    lines: list[NumberLine]
+    review: bool | None = Field(None, description="True when the confidence is below the caller's minimum")
     reason: str | None = Field(None, description="Why there is no digit")
     inputs: list[str] | None = Field(None, description="The 28x28 model inputs as PNG data URLs (with ?inputs=true)")
 
 
 class FeedbackStored(BaseModel):
-    """A correction, stored."""
+    """A correction, stored: a digit (`label`), or a number (`text`, with how many of its digits were stored too)."""
 
     id: int
-    label: int
+    label: int | None = None
+    text: str | None = None
+    digits: int | None = Field(None, description="Digits of a corrected number stored as digit corrections too")
     stored: bool
 
 

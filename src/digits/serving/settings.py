@@ -5,14 +5,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from digits.data.feedback import default_feedback_db
 
 
 class ServeSettings(BaseSettings):
-    """The model, the feedback database and the upload limit (env: DIGITS_MODEL, DIGITS_FEEDBACK_DB, DIGITS_MAX_UPLOAD_BYTES)."""
+    """The models, the feedback database and the upload limit (env: DIGITS_MODEL, DIGITS_READER, DIGITS_FEEDBACK_DB,
+    DIGITS_MAX_UPLOAD_BYTES)."""
 
     model_config = SettingsConfigDict(env_prefix="DIGITS_", frozen=True)
 
-    model: Path | None = None  # an ONNX file or run folder; None: the shipped model
-    feedback_db: Path = Path("feedback.sqlite3")
+    model: Path | None = None  # the digit model: an ONNX file or run folder; None: the shipped model
+    reader: Path | None = None  # the line model that reads numbers; None: the shipped reader
+    feedback_db: Path = Field(default_factory=default_feedback_db)  # per-user data folder unless told
     max_upload_bytes: int = 10 * 1024 * 1024

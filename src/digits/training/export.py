@@ -11,12 +11,13 @@ import keras
 import numpy as np
 
 from digits.errors import ModelError, first_line
-from digits.training.models import INPUT_SHAPE
 
 
 def export_onnx(model: keras.Model, path: Path) -> Path:
-    """Write `model` as an ONNX file taking (N, 28, 28) float32 grey levels 0-255; atomic on success."""
-    model.predict(np.zeros((1, *INPUT_SHAPE), dtype="float32"), verbose=0)  # Keras exports only called models
+    """Write `model` as an ONNX file taking its input as float32 grey levels 0-255 (any width where the model allows); atomic."""
+    shape = model.inputs[0].shape  # (None, 28, 28) for a digit model, (None, 32, None, 1) for a line model
+    example = np.zeros((1, *(64 if side is None else side for side in shape[1:])), dtype="float32")
+    model.predict(example, verbose=0)  # Keras exports only called models
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".onnx", dir=path.parent)
     os.close(fd)

@@ -1,37 +1,23 @@
 """Model registry: every model is built by name through one factory.
 
-All models take a batch of (28, 28) images with grey levels 0-255 (white digit
-on black, as in MNIST) and return ten class probabilities. Scaling to [0, 1]
+Digit models take a batch of (28, 28) images with grey levels 0-255 (white digit
+on black, as in MNIST) and return ten class probabilities; line models (task
+"line", see `sequence.py`) read a whole line of a number. Scaling to [0, 1]
 is the model's first layer, so a saved model carries its own preprocessing.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import keras
 from keras import layers
 
 from digits.card import DIGIT_LABELS, MNIST_INPUT
 from digits.errors import ModelError
+from digits.training.registry import ModelSpec, get_spec
+from digits.training.sequence import build_crnn, ctc_on_probabilities
 
 INPUT_SHAPE = (MNIST_INPUT.size, MNIST_INPUT.size)
 NUM_CLASSES = len(DIGIT_LABELS)
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """A registered model: how to build it and the training defaults that suit it."""
-
-    name: str
-    description: str
-    build: Callable[[], keras.Model]
-    epochs: int
-    batch_size: int
-    learning_rate: float = 1e-3
-    augment: bool = False  # random shifts, rotations, zoom and stroke width while training
-    schedule: str = "constant"  # or "one_cycle": warm up, then cosine decay to ~0
 
 
 def _inputs() -> tuple[keras.KerasTensor, keras.KerasTensor]:
@@ -114,56 +100,19 @@ def build_deep() -> keras.Model:
     return keras.Model(inputs, outputs, name="cnn_deep")
 
 
-REGISTRY: dict[str, ModelSpec] = {
-    spec.name: spec
-    for spec in (
-        ModelSpec("dense", "Flatten -> Dense(10): the tutorials' initial model", build_dense, epochs=10, batch_size=32),
-        ModelSpec(
-            "mlp",
-            "784-50-50-10 MLP, softmax output, one-cycle schedule",
-            build_mlp,
-            epochs=10,
-            batch_size=64,
-            learning_rate=2e-3,
-            schedule="one_cycle",
-        ),
-        ModelSpec(
-            "mlp_tutorial",
-            "784-50-50-10 MLP with the tutorials' sigmoid output, reproduced exactly",
-            lambda: build_mlp("sigmoid"),
-            epochs=10,
-            batch_size=32,
-        ),
-        ModelSpec("cnn", "Keras 'Simple MNIST convnet': 2 conv/pool blocks + dropout", build_cnn, epochs=15, batch_size=128),
-        ModelSpec(
-            "cnn_fast",
-            "Fast recipe: 2 conv/BN/pool blocks + dense head, one-cycle schedule, 3 epochs",
-            build_fast,
-            epochs=3,
-            batch_size=128,
-            learning_rate=3e-3,
-            schedule="one_cycle",
-        ),
-        ModelSpec(
-            "cnn_deep",
-            "Best single model: 7 conv/BN layers, augmentation, one-cycle schedule",
-            build_deep,
-            epochs=45,
-            batch_size=128,
-            learning_rate=3e-3,
-            augment=True,
-            schedule="one_cycle",
-        ),
-    )
-}
+def build_mlp_tutorial() -> keras.Model:
+    """The MLP exactly as the tutorials built it: a sigmoid output."""
+    return build_mlp("sigmoid")
 
 
-def get_spec(name: str) -> ModelSpec:
-    """The registered spec for `name`, or a ModelError listing the valid names."""
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        raise ModelError(f"unknown model {name!r}; registered models: {', '.join(REGISTRY)}") from None
+def build_crnn_fast() -> keras.Model:
+    """The number reader's architecture, under the name of its quick recipe."""
+    return build_crnn(name="crnn_fast")
+
+
+def build_network(name: str) -> keras.Model:
+    """A fresh, uncompiled registered model, built by the function its spec names."""
+    return globals()[get_spec(name).builder]()
 
 
 def make_optimizer(spec: ModelSpec, learning_rate: float, total_steps: int) -> keras.optimizers.Optimizer:
@@ -183,9 +132,12 @@ def make_optimizer(spec: ModelSpec, learning_rate: float, total_steps: int) -> k
     raise ModelError(f"{spec.name}: unknown schedule {spec.schedule!r}")
 
 
-def compile_model(model: keras.Model, optimizer: keras.optimizers.Optimizer) -> keras.Model:
-    """Compile with what every model here shares: sparse categorical cross-entropy and accuracy."""
-    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+def compile_model(model: keras.Model, optimizer: keras.optimizers.Optimizer, task: str = "digit") -> keras.Model:
+    """Compile with the task's loss: sparse categorical cross-entropy and accuracy, or CTC for line models."""
+    if task == "line":
+        model.compile(optimizer=optimizer, loss=ctc_on_probabilities)
+    else:
+        model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
 
@@ -193,7 +145,7 @@ def build_model(name: str, learning_rate: float | None = None, total_steps: int 
     """Build and compile a registered model with Adam and the model's learning-rate schedule."""
     spec = get_spec(name)
     rate = learning_rate if learning_rate is not None else spec.learning_rate
-    return compile_model(spec.build(), make_optimizer(spec, rate, total_steps))
+    return compile_model(build_network(name), make_optimizer(spec, rate, total_steps), spec.task)
 
 
 def describe_layers(model: keras.Model) -> str:
@@ -204,6 +156,8 @@ def describe_layers(model: keras.Model) -> str:
         if kind == "Conv2D":
             k, stride = layer.kernel_size[0], layer.strides[0]
             parts.append(f"conv{k}x{k}x{layer.filters}" + (f"/{stride}" if stride > 1 else "") + ("+BN+ReLU" if not layer.use_bias else ""))
+        elif kind == "Conv1D":
+            parts.append(f"temporal conv{layer.kernel_size[0]}x{layer.filters}")
         elif kind == "Dense":
             parts.append(f"dense {layer.units} ({layer.activation.__name__})")
         elif kind == "Dropout":

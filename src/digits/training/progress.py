@@ -36,7 +36,7 @@ class RichEpochProgress(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         logs = logs or {}
-        text = f"loss {logs.get('loss', 0):.4f} acc {logs.get('accuracy', 0):.4f}"
+        text = f"loss {logs.get('loss', 0):.4f}" + (f" acc {logs['accuracy']:.4f}" if "accuracy" in logs else "")
         self.progress.update(self.task, completed=batch + 1, metrics=text)
 
     def on_epoch_end(self, epoch, logs=None):

@@ -14,10 +14,16 @@ import keras
 import numpy as np
 
 from digits import runfolder
-from digits.card import Metrics, ModelCard, Provenance, write_card
+from digits.card import LINE_INPUT, LINE_LABELS, Metrics, ModelCard, Provenance, write_card
 from digits.data.mnist import Mnist, split_validation
+from digits.data.synth_lines import digit_bank
 from digits.training.augment import build_augmenter
-from digits.training.models import INPUT_SHAPE, build_model, compile_model, describe_layers, get_spec
+from digits.training.models import INPUT_SHAPE, build_model, compile_model, describe_layers
+from digits.training.registry import get_spec
+from digits.training.sequence import ExactMatch, LineBatches, make_lines
+
+
+LINE_OUTPUT = "per 4 input columns: probabilities of blank, 0-9, '.', ',', '-' (greedy CTC decoding)"
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,7 @@ class TrainConfig:
     learning_rate: float | None = None
     seed: int = 42
     validation_fraction: float = 0.1  # 0: no hold-out, for refitting a recipe chosen on validation
+    lines: int | None = None  # line models: how many written numbers to render for training
 
     def resolved(self) -> TrainConfig:
         """This config with the model's defaults filled in."""
@@ -39,6 +46,7 @@ class TrainConfig:
             epochs=self.epochs if self.epochs is not None else spec.epochs,
             batch_size=self.batch_size if self.batch_size is not None else spec.batch_size,
             learning_rate=self.learning_rate if self.learning_rate is not None else spec.learning_rate,
+            lines=(self.lines if self.lines is not None else spec.lines) if spec.task == "line" else None,
         )
 
 
@@ -52,15 +60,22 @@ class TrainResult:
     seconds: float
 
 
+def _split(config: TrainConfig, data: Mnist) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """(x_fit, y_fit, x_val, y_val) from the training set; no validation part when the fraction is 0."""
+    if config.validation_fraction > 0:
+        return split_validation(data.x_train, data.y_train, config.validation_fraction, config.seed)
+    # The final refit of a recipe already chosen on a validation split: every training image counts.
+    return data.x_train, data.y_train, None, None
+
+
 def train_model(config: TrainConfig, data: Mnist, callbacks: list | None = None) -> TrainResult:
     """Fit the model on the training split, validating on a held-out part of it (never the test set)."""
     config = config.resolved()
     keras.utils.set_random_seed(config.seed)
-    if config.validation_fraction > 0:
-        x_fit, y_fit, x_val, y_val = split_validation(data.x_train, data.y_train, config.validation_fraction, config.seed)
-        validation = (x_val.astype("float32"), y_val)
-    else:  # the final refit of a recipe already chosen on a validation split: every training image counts
-        x_fit, y_fit, validation = data.x_train, data.y_train, None
+    if get_spec(config.model).task == "line":
+        return train_line_model(config, data, callbacks)
+    x_fit, y_fit, x_val, y_val = _split(config, data)
+    validation = (x_val.astype("float32"), y_val) if x_val is not None else None
     total_steps = math.ceil(len(x_fit) / config.batch_size) * config.epochs
     model = build_model(config.model, config.learning_rate, total_steps)
     trainer = model
@@ -68,13 +83,32 @@ def train_model(config: TrainConfig, data: Mnist, callbacks: list | None = None)
         # Augment in a wrapper so the saved model stays free of training-only layers.
         trainer = keras.Sequential([keras.Input(shape=INPUT_SHAPE), build_augmenter(config.seed), model], name="trainer")
         compile_model(trainer, model.optimizer)
+    return _fit(trainer, model, config, x_fit.astype("float32"), y_fit, validation, callbacks)
+
+
+def train_line_model(config: TrainConfig, data: Mnist, callbacks: list | None = None) -> TrainResult:
+    """Fit a sequence reader on written numbers made from training digits; validate on numbers made from held-out ones."""
+    x_fit, y_fit, x_val, y_val = _split(config, data)
+    images, texts = make_lines(digit_bank(x_fit, y_fit), config.lines, config.seed)
+    batches = LineBatches(images, texts, config.batch_size, config.seed, augment=True)
+    validation, extra = None, []
+    if x_val is not None:
+        val_images, val_texts = make_lines(digit_bank(x_val, y_val), max(200, config.lines // 30), config.seed + 1)
+        validation = LineBatches(val_images, val_texts, config.batch_size, config.seed + 1, augment=False)
+        extra = [ExactMatch(val_images, val_texts)]
+    model = build_model(config.model, config.learning_rate, len(batches) * config.epochs)
+    return _fit(model, model, config, batches, None, validation, extra + list(callbacks or []))
+
+
+def _fit(trainer: keras.Model, model: keras.Model, config: TrainConfig, x, y, validation, callbacks: list | None) -> TrainResult:
+    """Run Keras `fit` on `trainer` (the model, or a wrapper around it) and time it."""
     start = time.perf_counter()
     fitted = trainer.fit(
-        x_fit.astype("float32"),
-        y_fit,
+        x,
+        y,
         validation_data=validation,
         epochs=config.epochs,
-        batch_size=config.batch_size,
+        batch_size=None if y is None else config.batch_size,
         callbacks=callbacks or [],
         verbose=0,
     )
@@ -87,13 +121,17 @@ def card_for_run(result: TrainResult, data_checksums: dict[str, str] | None = No
     """The model card of a fresh run: what it is, its validation score and how it was made (no test score yet)."""
     config = result.config
     held_out = config.validation_fraction > 0
+    line = get_spec(config.model).task == "line"
+    score = "val_exact" if line else "val_accuracy"  # a line counts only when read exactly
+    extra = {"input": LINE_INPUT, "labels": LINE_LABELS, "output": LINE_OUTPUT} if line else {}
     return ModelCard(
         name=config.model,
         description=get_spec(config.model).description,
         architecture=describe_layers(result.model),
         parameters=int(result.model.count_params()),
+        **extra,
         metrics=Metrics(
-            validation_accuracy=result.history["val_accuracy"][-1] if "val_accuracy" in result.history else None,
+            validation_accuracy=result.history[score][-1] if score in result.history else None,
             validation=f"{config.validation_fraction:.0%} of the training set held out" if held_out else "none: refit on every training image",
         ),
         provenance=Provenance(

@@ -35,6 +35,7 @@ function point(event) {
 pad.addEventListener("pointerdown", (e) => {
   e.preventDefault();
   pad.setPointerCapture(e.pointerId);
+  if (!strokes.length) hidePreview();  // drawing replaces an opened image
   current = { width: Number(brush.value), points: [point(e)] };
   strokes.push(current);
   redraw();
@@ -52,18 +53,36 @@ for (const type of ["pointerup", "pointercancel"]) {
 }
 
 document.getElementById("undo").onclick = () => { strokes.pop(); redraw(); strokes.length ? schedule() : reset(); };
-document.getElementById("clear").onclick = () => { strokes.length = 0; redraw(); reset(); };
-for (const radio of document.querySelectorAll("input[name=mode]")) radio.onchange = () => { if (lastImage) send(lastImage); };
+document.getElementById("clear").onclick = () => { strokes.length = 0; redraw(); hidePreview(); reset(); };
+for (const radio of document.querySelectorAll("input[name=mode]")) radio.onchange = () => { showMode(); if (lastImage) send(lastImage); };
+
+// A number needs room: the canvas widens in number mode, and corrections are typed, not picked.
+function showMode() {
+  const reading = mode() === "read";
+  const width = reading ? 560 : 280;
+  if (pad.width !== width && !strokes.length) { pad.width = width; redraw(); }
+  pad.style.width = pad.width > 280 ? "min(95vw, 640px)" : "";
+  document.getElementById("labels").hidden = reading;
+  document.getElementById("number-form").hidden = !reading;
+  document.getElementById("wrong").textContent = reading ? "Wrong? It reads …" : "Wrong? It is a …";
+}
 
 function reset() {
   lastImage = lastAnswer = null;
   show({ digit: null, reason: "" });
 }
 
-// Debounce: ask at most every 150 ms while drawing; one request in flight at a time.
+// Live while drawing: ask at most every 150 ms (the canvas is captured when the timer fires, so the
+// last stroke is always answered); one request in flight at a time, the newest waiting behind it.
 function schedule() {
-  clearTimeout(timer);
-  timer = setTimeout(() => pad.toBlob((blob) => send(blob), "image/png"), 150);
+  if (timer) return;
+  timer = setTimeout(() => { timer = null; pad.toBlob((blob) => send(blob), "image/png"); }, 150);
+}
+
+function hidePreview() {
+  const preview = document.getElementById("preview");
+  preview.hidden = true;
+  preview.removeAttribute("src");
 }
 
 async function send(blob) {
@@ -91,21 +110,25 @@ function show(answer) {
   const confidence = answer.confidence ?? (answer.digits && answer.digits.length ? Math.min(...answer.digits.map((d) => d.confidence)) : null);
   document.getElementById("confidence").textContent = confidence == null ? "" : `${(100 * confidence).toFixed(1)} % sure`;
   document.getElementById("reason").textContent = answer.error || answer.reason || "";
+  // One digit: the ten probabilities. A number: each character read, with how sure the reader is of it.
   const bars = document.getElementById("bars");
   bars.innerHTML = "";
-  const probs = answer.probabilities || new Array(10).fill(0);
-  probs.forEach((p, d) => {
+  const shown = mode() === "read"
+    ? (answer.digits || []).map((d) => [d.char, d.confidence])
+    : (answer.probabilities || new Array(10).fill(0)).map((p, d) => [String(d), p]);
+  bars.style.gridTemplateColumns = `repeat(${Math.max(shown.length, 1)}, minmax(0, 3em))`;
+  for (const [label, p] of shown) {
     const bar = document.createElement("div");
     bar.className = "bar";
-    bar.innerHTML = `<div style="height:${Math.max(1, 70 * p)}px" title="${(100 * p).toFixed(1)} %"></div><span>${d}</span>`;
+    bar.innerHTML = `<div style="height:${Math.max(1, 70 * p)}px" title="${(100 * p).toFixed(1)} %"></div><span>${label}</span>`;
     bars.appendChild(bar);
-  });
+  }
   const inputs = document.getElementById("inputs");
   inputs.innerHTML = "";
   for (const url of answer.inputs || []) {
     const img = document.createElement("img");
     img.src = url;
-    img.alt = "28x28 model input";
+    img.alt = mode() === "read" ? "a line as the reader saw it" : "28x28 model input";
     inputs.appendChild(img);
   }
   document.getElementById("thanks").textContent = "";
@@ -151,9 +174,28 @@ async function correct(label) {
   body.append("file", lastImage, "digit.png");
   body.append("label", String(label));
   if (lastAnswer && Number.isInteger(lastAnswer.digit)) body.append("predicted", String(lastAnswer.digit));
-  const response = await fetch("/api/feedback", { method: "POST", body });
-  const result = await response.json();
-  thanks.textContent = response.ok ? `Thanks: stored as a ${label} (#${result.id}).` : `Not stored: ${result.error}`;
+  await store(body, `a ${label}`);
 }
 
+// A corrected number is stored as the string it is (with the line image), never as one digit.
+document.getElementById("number-form").onsubmit = async (e) => {
+  e.preventDefault();
+  const text = document.getElementById("number-text").value.trim();
+  const thanks = document.getElementById("thanks");
+  if (!lastImage) { thanks.textContent = "Write or open a number first."; return; }
+  if (!/^[0-9.,-]+$/.test(text)) { thanks.textContent = "Type the number with 0-9 . , - only."; return; }
+  const body = new FormData();
+  body.append("file", lastImage, "number.png");
+  body.append("text", text);
+  await store(body, `"${text}"`);
+};
+
+async function store(body, what) {
+  const thanks = document.getElementById("thanks");
+  const response = await fetch("/api/feedback", { method: "POST", body });
+  const result = await response.json();
+  thanks.textContent = response.ok ? `Thanks: stored as ${what} (#${result.id}).` : `Not stored: ${result.error}`;
+}
+
+showMode();
 redraw();

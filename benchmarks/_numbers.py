@@ -1,0 +1,97 @@
+"""Written numbers as people's images, for the real-image benchmark, and the peers that read them.
+
+Each kind renders MNIST test digits (never training digits) as a photo of a
+number on paper. Three readers answer: this project's sequence reader, the
+previous component-based reader, and Tesseract 5 (digits only), the free OCR
+people reach for.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from digits.data.synth import encode, on_paper, place, row_ink
+from digits.data.synth_lines import random_number_text, random_style, render_number
+
+NUMBER_KINDS = ("row of digits", "touching digits", "thin strokes", "decimal amount", "unusual spacing", "multi-line page")
+
+
+def thin_ones(rng: np.random.Generator, count: int = 40) -> np.ndarray:
+    """28x28 images of a '1' written as one thin straight stroke, as many hands and fonts write it."""
+    images = np.zeros((count, 28, 28), np.uint8)
+    for image in images:
+        top, bottom = (int(14 + rng.integers(-3, 4)), 3), (int(14 + rng.integers(-3, 4)), 25)
+        cv2.line(image, top, bottom, 255, 1, cv2.LINE_AA)
+    return images
+
+
+def _digits_text(rng: np.random.Generator, low: int = 3, high: int = 7) -> str:
+    return "".join(str(d) for d in rng.integers(0, 10, int(rng.integers(low, high))))
+
+
+def render_number_kind(kind: str, bank: dict[int, np.ndarray], rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """(ink of the whole image in [0, 1], the text written) for one number kind."""
+    if kind == "row of digits":  # the existing kind: separate digits, irregular gaps
+        text = _digits_text(rng)
+        return row_ink([bank[int(c)][int(rng.integers(len(bank[int(c)])))] for c in text], int(rng.integers(60, 120)), rng,
+                       stroke=rng.uniform(0, 3)), text
+    if kind == "touching digits":
+        text = _digits_text(rng, 2, 7)
+        style = replace(random_style(rng, int(rng.integers(40, 90))), gap=float(rng.uniform(-0.2, -0.03)))
+        return render_number(text, bank, rng, style), text
+    if kind == "thin strokes":
+        text = "".join(rng.choice(list("0123456789111"), int(rng.integers(3, 7))))
+        thin = {**bank, 1: thin_ones(rng)}
+        style = replace(random_style(rng, int(rng.integers(60, 110))), stroke=-1)
+        return render_number(text, thin, rng, style), text
+    if kind == "decimal amount":
+        text = _digits_text(rng, 1, 5) + str(rng.choice([".", ","])) + _digits_text(rng, 1, 3)
+        return render_number(text, bank, rng), text
+    if kind == "unusual spacing":
+        text = _digits_text(rng, 2, 6)
+        gap = float(rng.choice([rng.uniform(0.8, 1.6), rng.uniform(-0.05, 0.05)]))
+        return render_number(text, bank, rng, replace(random_style(rng), gap=gap)), text
+    if kind == "multi-line page":
+        return _page(bank, rng)
+    raise ValueError(kind)
+
+
+def _page(bank: dict[int, np.ndarray], rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """2-4 numbers one under another, not left-aligned, with room between the lines."""
+    texts = [random_number_text(rng)[:8] for _ in range(int(rng.integers(2, 5)))]
+    height = int(rng.integers(30, 60))
+    inks = [render_number(t, bank, rng, replace(random_style(rng, height), slant=float(rng.uniform(-0.15, 0.15)))) for t in texts]
+    width = max(ink.shape[1] for ink in inks) + 2 * height
+    page = np.zeros((sum(ink.shape[0] for ink in inks) + height * (len(inks) + 1), width), np.float32)
+    y = height // 2
+    for ink in inks:
+        x = int(rng.integers(0, width - ink.shape[1] + 1))
+        page[y : y + ink.shape[0], x : x + ink.shape[1]] = ink
+        y += ink.shape[0] + int(height * rng.uniform(0.6, 1.0))
+    return page[: y + height // 2], "\n".join(texts)
+
+
+def photo_of(ink: np.ndarray, rng: np.random.Generator) -> bytes:
+    """The ink on tinted paper in uneven light, with margins, as a JPEG."""
+    frame = place(ink, (ink.shape[0] + int(rng.integers(40, 160)), ink.shape[1] + int(rng.integers(40, 200))), rng)
+    return encode(on_paper(frame, rng), "JPEG", 88)
+
+
+def tesseract_available() -> bool:
+    return shutil.which("tesseract") is not None
+
+
+def tesseract_read(path: Path, multiline: bool) -> str:
+    """Tesseract 5's answer, digits and separators only: one line (--psm 7) or a block of lines (--psm 6)."""
+    result = subprocess.run(
+        ["tesseract", str(path), "stdout", "--psm", "6" if multiline else "7", "-c", "tessedit_char_whitelist=0123456789.,-"],
+        capture_output=True, text=True, timeout=60,
+    )
+    lines = [line.replace(" ", "") for line in result.stdout.splitlines()]
+    return "\n".join(line for line in lines if line)

@@ -1,0 +1,103 @@
+"""One line of a written number: what the sequence model sees, and how its answer is read back.
+
+`normalize_line` turns a line's ink into the model's input (LINE_INPUT: 32
+pixels high, the text 24 pixels high and centred, any width); training makes its
+examples with the same function, so the model sees at training time exactly
+what the reader gives it. `decode_greedy` turns the model's per-column
+probabilities into characters, each with a confidence and the columns it spans.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from digits.card import LINE_INPUT, LINE_LABELS
+
+HEIGHT = LINE_INPUT.size
+TEXT = LINE_INPUT.box
+STRIDE = 4  # the model keeps one column of answers per 4 input columns
+PAD = 6  # blank columns left and right of the text, so the first and last characters have context
+INK_FLOOR = 0.2  # what counts as ink when finding the text's extent
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """A line ready for the model, and how to map its columns back to the source image."""
+
+    image: np.ndarray  # (HEIGHT, W) float32, 0-255, white text on black; W a multiple of STRIDE
+    x0: float  # source x of the text's left edge
+    y0: float  # source y of the text's top edge
+    scale: float  # model pixels per source pixel
+    height: float  # the text's height in source pixels
+
+    def source_span(self, first: int, last: int) -> tuple[int, int]:
+        """Source x-range (start, end) of model output columns first..last inclusive."""
+        start = (first * STRIDE - PAD) / self.scale + self.x0
+        end = ((last + 1) * STRIDE - PAD) / self.scale + self.x0
+        return int(round(max(self.x0, start))), int(round(end))
+
+
+def normalize_line(ink: np.ndarray, origin: tuple[float, float] = (0.0, 0.0)) -> LineInput | None:
+    """(H, W) ink in [0, 1] holding one line of text -> the model's input, or None when there is no ink.
+
+    `origin` is where `ink` sits in the source image, so boxes map back to it.
+    """
+    ys, xs = np.nonzero(ink > INK_FLOOR)
+    if len(ys) == 0:
+        return None
+    top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    crop = ink[top:bottom, left:right]
+    scale = TEXT / max(bottom - top, 1)
+    width = max(1, int(round((right - left) * scale)))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    text = cv2.resize(crop.astype(np.float32), (width, TEXT), interpolation=interpolation)
+    peak = float(text.max())
+    if peak > 0:
+        text = text / peak  # the strongest ink is full white, as in training
+    total = int(np.ceil((width + 2 * PAD) / STRIDE) * STRIDE)
+    image = np.zeros((HEIGHT, total), np.float32)
+    y = (HEIGHT - TEXT) // 2
+    image[y : y + TEXT, PAD : PAD + width] = np.clip(text, 0, 1) * LINE_INPUT.high
+    return LineInput(image, origin[0] + left, origin[1] + top, scale, float(bottom - top))
+
+
+@dataclass(frozen=True)
+class DecodedChar:
+    """One character the model read: the character, its confidence, and the output columns it spans."""
+
+    char: str
+    confidence: float
+    first: int
+    last: int
+
+
+def decode_greedy(probabilities: np.ndarray) -> list[DecodedChar]:
+    """(T, classes) per-column probabilities -> characters: best class per column, repeats merged, blanks dropped.
+
+    A character's confidence is its best column's probability; its span runs
+    over the columns that voted for it.
+    """
+    best = probabilities.argmax(axis=1)
+    chars: list[DecodedChar] = []
+    column = 0
+    while column < len(best):
+        label, end = best[column], column
+        while end + 1 < len(best) and best[end + 1] == label:
+            end += 1
+        if label != 0:
+            confidence = float(probabilities[column : end + 1, label].max())
+            chars.append(DecodedChar(LINE_LABELS[label], confidence, column, end))
+        column = end + 1
+    return chars
+
+
+def pad_batch(images: list[np.ndarray]) -> np.ndarray:
+    """Lines of different widths as one (N, HEIGHT, W_max, 1) batch, padded with background on the right."""
+    width = max(image.shape[1] for image in images)
+    batch = np.zeros((len(images), HEIGHT, width, 1), np.float32)
+    for i, image in enumerate(images):
+        batch[i, :, : image.shape[1], 0] = image
+    return batch

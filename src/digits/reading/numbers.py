@@ -1,0 +1,147 @@
+"""Written numbers on a page: find the text lines, read each with the sequence model, top to bottom.
+
+No segmentation into digits: each line goes to the model whole, so digits that
+touch or overlap, thin strokes and decimal points are read as written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from digits.reading.lines import DecodedChar, LineInput, decode_greedy, normalize_line, pad_batch
+from digits.reading.predictor import Predictor
+from digits.reading.preprocess import Marks, find_ink
+
+MERGE_GAP = 0.25  # bands of ink closer than this share of the line height belong to one line (a dot, a comma's tail)
+MIN_LINE = 0.35  # a band shorter than this share of the tallest is a speck or a stray stroke, not a line
+SPECK = 0.006  # marks below this share of the biggest are dust; a decimal point is bigger
+
+
+@dataclass(frozen=True)
+class Page:
+    """The lines of a page ready for the model, top to bottom; `reason` says why there are none."""
+
+    lines: list[LineInput]
+    boxes: list[tuple[int, int, int, int]]  # each line's x, y, width, height in the original image
+    reason: str | None = None
+    factor: float = 1.0  # the lines' coordinates are in an image shrunk by this factor
+
+
+def _bands(mask: np.ndarray) -> list[tuple[int, int]]:
+    """Row ranges [start, end) holding ink, merged across small gaps, specks dropped."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    if len(rows) == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(rows) > 1)
+    bands = [(int(rows[s]), int(rows[e]) + 1) for s, e in zip(np.r_[0, breaks + 1], np.r_[breaks, len(rows) - 1])]
+    tallest = max(end - start for start, end in bands)
+    merged: list[tuple[int, int]] = []
+    for start, end in bands:
+        if merged and start - merged[-1][1] < MERGE_GAP * tallest:
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    tallest = max(end - start for start, end in merged)
+    return [(start, end) for start, end in merged if end - start >= MIN_LINE * tallest]
+
+
+def find_lines(marks: Marks) -> Page:
+    """The text lines among the marks: horizontal bands of ink, each cut to its ink and normalised."""
+    clean = np.zeros_like(marks.mask)
+    for comp in marks.components:  # only marks that may be writing: specks are already gone
+        x, y, w, h = comp["box"]
+        clean[y : y + h, x : x + w] |= comp["mask"]
+    keep = cv2.dilate(clean, np.ones((3, 3), np.uint8))
+    lines, boxes = [], []
+    for start, end in _bands(clean):
+        band = marks.ink[start:end] * keep[start:end]
+        columns = np.flatnonzero(clean[start:end].any(axis=0))
+        left, right = int(columns[0]), int(columns[-1]) + 1
+        line = normalize_line(band[:, left:right], origin=(left, start))
+        if line is None:
+            continue
+        lines.append(line)
+        boxes.append(tuple(int(round(v / marks.factor)) for v in (left, start, right - left, end - start)))
+    return Page(lines, boxes, None if lines else "no line of writing found", marks.factor)
+
+
+def prepare_page(gray: np.ndarray) -> Page:
+    """A grey image -> its lines, ready for the model."""
+    marks = find_ink(gray, speck=SPECK)
+    if isinstance(marks, str):
+        return Page([], [], marks)
+    page = find_lines(marks)
+    return page if page.lines else Page([], [], page.reason)
+
+
+def read_lines(reader: Predictor, lines: list[LineInput], batch: int = 32) -> list[list[DecodedChar]]:
+    """The characters of each line, by one model call per batch of lines of similar width."""
+    order = sorted(range(len(lines)), key=lambda i: lines[i].image.shape[1])
+    decoded: list[list[DecodedChar]] = [[] for _ in lines]
+    for start in range(0, len(order), batch):
+        chunk = order[start : start + batch]
+        probabilities = reader.run(pad_batch([lines[i].image for i in chunk]))
+        for i, probs in zip(chunk, probabilities):
+            columns = lines[i].image.shape[1] // 4  # the padded columns beyond this line are not its own
+            decoded[i] = decode_greedy(probs[:columns])
+    return decoded
+
+
+def _char_box(line: LineInput, char: DecodedChar, factor: float) -> list[int]:
+    """A character's box in the original image: its columns' span, the line's height."""
+    x_start, x_end = line.source_span(char.first, char.last)
+    return [int(round(v / factor)) for v in (x_start, line.y0, max(1, x_end - x_start), line.height)]
+
+
+def page_answer(label: str, page: Page, decoded: list[list[DecodedChar]], min_confidence: float = 0.0) -> dict:
+    """The JSON answer of `read`: every line's text, box, confidence and characters, and the whole text."""
+    lines = []
+    for line, box, chars in zip(page.lines, page.boxes, decoded):
+        if not chars:
+            continue
+        digits = [{"char": c.char, "digit": int(c.char) if c.char.isdigit() else None,
+                   "confidence": round(c.confidence, 6), "box": _char_box(line, c, page.factor)} for c in chars]
+        confidence = float(np.prod([c.confidence for c in chars]))  # a number is only as sure as all its characters
+        lines.append({"text": "".join(c.char for c in chars), "box": list(box), "confidence": round(confidence, 6), "digits": digits})
+    answer = {
+        "path": label,
+        "text": "\n".join(line["text"] for line in lines),
+        "confidence": round(float(np.prod([line["confidence"] for line in lines])), 6) if lines else None,
+        "digits": [d for line in lines for d in line["digits"]],
+        "lines": lines,
+    }
+    if not lines:
+        answer["reason"] = page.reason or "no digit found"
+    elif answer["confidence"] < min_confidence:
+        answer["review"] = True  # too unsure to trust: a person should look
+    return answer
+
+
+def corrected_parts(gray: np.ndarray, page: Page, answer: dict, text: str) -> tuple[list, list]:
+    """A person's correction of a read number, split for storing: (lines, digits).
+
+    lines: (line as the reader saw it, right text, reader's text) per line of writing;
+    digits: (28x28 input, right digit, reader's digit) for each digit whose place is sure,
+    that is where the reader's line had as many characters as the right one.
+    Raises ValueError when the text does not have one line per line of writing.
+    """
+    from digits.reading.preprocess import segment
+
+    wanted = text.split("\n")
+    if len(wanted) != len(page.lines):
+        raise ValueError(f"the image holds {len(page.lines)} line(s) of writing; send one line of text for each")
+    read = answer["lines"] if len(answer["lines"]) == len(page.lines) else [None] * len(page.lines)
+    lines, digits = [], []
+    for line, right, said in zip(page.lines, wanted, read):
+        lines.append((line.image, right, said["text"] if said else None))
+        if not said or len(said["text"]) != len(right):
+            continue
+        for char, item in zip(right, said["digits"]):
+            x, y, w, h = item["box"]
+            found = segment(gray[max(0, y) : y + h, max(0, x) : x + w]) if char.isdigit() and w > 1 and h > 1 else None
+            if found is not None and found.crops:
+                digits.append((found.crops[0].image, int(char), item["digit"]))
+    return lines, digits

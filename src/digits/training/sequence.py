@@ -1,0 +1,151 @@
+"""The sequence reader: a small convolutional recogniser with a CTC head that reads one line of a number.
+
+It takes a line LINE_INPUT.size pixels high and any width (the output of
+`digits.reading.lines.normalize_line`) and answers, for every 4 columns, the
+probabilities of blank, 0-9 and . , - ; greedy CTC decoding turns that into
+characters. No segmentation: touching and overlapping digits need none.
+"""
+
+from __future__ import annotations
+
+import cv2
+import keras
+import numpy as np
+from keras import layers, ops
+
+from digits.card import LINE_INPUT, LINE_LABELS
+from digits.data.synth_lines import random_number_text, render_number
+from digits.reading.lines import HEIGHT, decode_greedy, normalize_line, pad_batch
+
+WIDTH_BUCKET = 64  # lines are batched with others of similar width, padded to a multiple of this
+
+
+def _conv_bn(x, filters: int, kernel=3):
+    x = layers.Conv2D(filters, kernel, padding="same", use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    return layers.Activation("relu")(x)
+
+
+def build_crnn(widths: tuple[int, ...] = (16, 32, 64, 64, 96), context: int = 128, name: str = "crnn") -> keras.Model:
+    """(B, 32, W, 1) grey levels 0-255 -> (B, W/4, 14) probabilities of blank, 0-9, '.', ',', '-' per column pair."""
+    inputs = keras.Input(shape=(HEIGHT, None, 1), name="line")
+    x = layers.Rescaling(1.0 / LINE_INPUT.high, name="scale_0_1")(inputs)
+    x = _conv_bn(x, widths[0])
+    x = layers.MaxPooling2D(2)(x)  # (B, 16, W/2, c)
+    x = _conv_bn(x, widths[1])
+    x = layers.MaxPooling2D(2)(x)  # (B, 8, W/4, c)
+    x = _conv_bn(x, widths[2])
+    x = _conv_bn(x, widths[3])
+    x = layers.MaxPooling2D((2, 1))(x)  # (B, 4, W/4, c): height shrinks, columns stay
+    x = _conv_bn(x, widths[4])
+    x = layers.MaxPooling2D((4, 1))(x)  # (B, 1, W/4, c): one feature vector per 4 input columns
+    x = layers.Reshape((-1, widths[4]))(x)  # (B, T, c)
+    x = layers.Dropout(0.2)(x)
+    x = layers.Conv1D(context, 5, padding="same", activation="relu")(x)  # context: about a digit either side
+    x = layers.Conv1D(context, 5, padding="same", activation="relu")(x)
+    x = layers.Dropout(0.2)(x)
+    outputs = layers.Dense(len(LINE_LABELS), activation="softmax", name="characters")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+@keras.saving.register_keras_serializable(package="digits")
+def ctc_on_probabilities(y_true, y_pred):
+    """CTC loss for a softmax output: the log of a softmax is its own log-softmax, so it serves as the logits."""
+    return keras.losses.ctc(y_true, ops.log(ops.clip(y_pred, 1e-7, 1.0)))
+
+
+def encode_text(texts: list[str], length: int | None = None) -> np.ndarray:
+    """Strings -> (N, length or the longest) class indices, padded with 0 (the blank, which targets never use)."""
+    index = {label: i for i, label in enumerate(LINE_LABELS)}
+    longest = length or max(1, max(len(t) for t in texts))
+    targets = np.zeros((len(texts), longest), np.int32)
+    for row, text in enumerate(texts):
+        targets[row, : len(text)] = [index[c] for c in text]
+    return targets
+
+
+def make_lines(bank: dict[int, np.ndarray], count: int, seed: int) -> tuple[list[np.ndarray], list[str]]:
+    """`count` written numbers from the digits in `bank`, normalised as the reader normalises them."""
+    rng = np.random.default_rng(seed)
+    images, texts = [], []
+    while len(images) < count:
+        text = random_number_text(rng)
+        line = normalize_line(render_number(text, bank, rng))
+        if line is not None:
+            images.append(line.image.astype(np.uint8))
+            texts.append(text)
+    return images, texts
+
+
+def roughen(batch: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """What real images leave in the ink map: soft edges, faint ink, background noise."""
+    out = batch.copy()
+    for i in range(len(out)):
+        if rng.random() < 0.5:
+            out[i, ..., 0] = cv2.GaussianBlur(out[i, ..., 0], (0, 0), float(rng.uniform(0.3, 1.0)))
+        out[i] *= rng.uniform(0.7, 1.0)
+        out[i] += rng.normal(0, rng.uniform(0, 10), out[i].shape).astype(np.float32)
+    return np.clip(out, 0, LINE_INPUT.high)
+
+
+class LineBatches(keras.utils.PyDataset):
+    """Batches of pre-rendered lines grouped by width (few distinct shapes, few retraces), reshuffled every epoch."""
+
+    def __init__(self, images: list[np.ndarray], texts: list[str], batch_size: int, seed: int, augment: bool):
+        super().__init__()
+        self.images, self.texts, self.batch_size, self.augment = images, texts, batch_size, augment
+        self.rng = np.random.default_rng(seed)
+        self.batches: list[np.ndarray] = []
+        self.on_epoch_end()
+
+    def on_epoch_end(self):
+        widths = np.array([image.shape[1] for image in self.images]) // WIDTH_BUCKET
+        order = self.rng.permutation(len(self.images))
+        order = order[np.argsort(widths[order], kind="stable")]
+        batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        self.batches = [batches[i] for i in self.rng.permutation(len(batches))]
+
+    def __len__(self):
+        return len(self.batches)
+
+    def _shape(self, picks: np.ndarray) -> tuple[int, int]:
+        """(padded width, longest text) of a batch."""
+        width = max(self.images[i].shape[1] for i in picks)
+        return int(np.ceil(width / WIDTH_BUCKET) * WIDTH_BUCKET), max(1, max(len(self.texts[i]) for i in picks))
+
+    def __getitem__(self, index):
+        picks = self.batches[index]
+        width, longest = self._shape(picks)
+        if index == 1:
+            # Keras infers the dataset's shapes from batches 0 and 1 and fixes every dimension on which they
+            # agree; make width and text length differ so both stay variable.
+            width0, longest0 = self._shape(self.batches[0])
+            width, longest = max(width, width0) + WIDTH_BUCKET, max(longest, longest0) + 1
+        batch = pad_batch([self.images[i].astype(np.float32) for i in picks])
+        batch = np.pad(batch, ((0, 0), (0, 0), (0, width - batch.shape[2]), (0, 0)))
+        if self.augment:
+            batch = roughen(batch, self.rng)
+        return batch, encode_text([self.texts[i] for i in picks], longest)
+
+
+def exact_match_rate(model: keras.Model, images: list[np.ndarray], texts: list[str], batch_size: int = 128) -> float:
+    """Share of lines read exactly, with the greedy decoding the reader uses."""
+    right = 0
+    for start in range(0, len(images), batch_size):
+        batch = pad_batch([im.astype(np.float32) for im in images[start : start + batch_size]])
+        probabilities = np.asarray(model.predict(batch, verbose=0))
+        for probs, text in zip(probabilities, texts[start : start + batch_size]):
+            right += "".join(c.char for c in decode_greedy(probs)) == text
+    return right / max(1, len(images))
+
+
+class ExactMatch(keras.callbacks.Callback):
+    """Adds `val_exact` (validation lines read exactly) to each epoch's logs."""
+
+    def __init__(self, images: list[np.ndarray], texts: list[str]):
+        super().__init__()
+        self.images, self.texts = images, texts
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["val_exact"] = exact_match_rate(self.model, self.images, self.texts)

@@ -1,0 +1,103 @@
+"""Reading written numbers with the shipped sequence reader: behaviour people rely on, in plain words.
+
+The numbers are written with real handwritten digits (120 MNIST test digits
+kept in tests/fixtures) and photographed onto paper as the benchmark does.
+"""
+
+from dataclasses import replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from digits.data.synth import encode, on_paper, place
+from digits.data.synth_lines import Style, digit_bank, render_number
+from digits.reading.predictor import load_line_reader, load_predictor
+from digits.reading.recognize import recognize
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PLAIN = Style(height=50, gap=0.25, slant=0.0, stroke=0, baseline=0.03)
+
+
+@pytest.fixture(scope="module")
+def bank():
+    digits = np.load(FIXTURES / "mnist_test_digits.npz")
+    return digit_bank(digits["images"], digits["labels"])
+
+
+@pytest.fixture(scope="module")
+def read():
+    predictor, reader = load_predictor(), load_line_reader()
+
+    def read_image(image: bytes) -> dict:
+        return recognize(predictor, image, row=True, reader=reader)
+
+    return read_image
+
+
+def photo(ink: np.ndarray, seed: int = 0) -> bytes:
+    rng = np.random.default_rng(seed)
+    return encode(on_paper(place(ink, (ink.shape[0] + 80, ink.shape[1] + 120), rng), rng), "JPEG", 90)
+
+
+def written(text: str, bank, style: Style = PLAIN, seed: int = 0) -> np.ndarray:
+    return render_number(text, bank, np.random.default_rng(seed), style)
+
+
+def test_digits_that_touch_read_as_separate_digits(bank, read):
+    pairs = ["38", "00", "47", "3063", "91", "25"]
+    touching = replace(PLAIN, gap=-0.12)
+    answers = [read(photo(written(text, bank, touching, seed))) for seed, text in enumerate(pairs)]
+    assert [len(a["text"]) for a in answers] == [len(t) for t in pairs]  # never merged into one
+    assert sum(a["text"] == t for a, t in zip(answers, pairs)) >= len(pairs) - 1
+
+
+def test_a_thin_one_between_two_digits_is_kept(bank, read):
+    thin = np.zeros((5, 28, 28), np.uint8)
+    for image in thin:
+        cv2.line(image, (14, 3), (14, 25), 255, 1, cv2.LINE_AA)
+    ink = written("415", {**bank, 1: thin}, replace(PLAIN, height=90, stroke=-1))
+    assert read(photo(ink))["text"] == "415"
+
+
+def test_a_decimal_point_is_kept_and_a_speck_of_dust_is_not(bank, read):
+    assert read(photo(written("12.5", bank)))["text"] == "12.5"
+    dusty = np.pad(written("125", bank, replace(PLAIN, gap=0.5)), 20)
+    rows, cols = np.nonzero(dusty > 0.5)
+    dusty[rows.min() - 12, (cols.min() + cols.max()) // 2] = 1.0  # one pixel of dust above the digits
+    assert read(photo(dusty))["text"] == "125"
+
+
+def test_the_same_number_reads_the_same_at_three_sizes_and_with_a_slant(bank, read):
+    answers = {read(photo(written("2709", bank, replace(PLAIN, height=h))))["text"] for h in (30, 60, 120)}
+    answers.add(read(photo(written("2709", bank, replace(PLAIN, slant=0.25))))["text"])
+    assert answers == {"2709"}
+
+
+def test_three_lines_read_top_to_bottom_each_with_its_box(bank, read):
+    lines = [written(t, bank, seed=i) for i, t in enumerate(["41", "7.25", "983"])]
+    width = max(line.shape[1] for line in lines) + 120
+    page = np.zeros((sum(line.shape[0] + 50 for line in lines), width), np.float32)
+    y = 25
+    for line, x in zip(lines, (0, 100, 40)):  # not left-aligned
+        page[y : y + line.shape[0], x : x + line.shape[1]] = line
+        y += line.shape[0] + 50
+    answer = read(photo(page))
+    assert answer["text"] == "41\n7.25\n983"
+    tops = [line["box"][1] for line in answer["lines"]]
+    assert tops == sorted(tops) and len(answer["digits"]) == 2 + 4 + 3
+    assert answer["confidence"] == pytest.approx(np.prod([line["confidence"] for line in answer["lines"]]), rel=1e-4)
+    assert answer["digits"][3] == {**answer["digits"][3], "char": ".", "digit": None}
+
+
+def test_a_blank_page_is_no_number_with_a_reason(read):
+    answer = read(encode(np.full((200, 300), 235, np.uint8), "PNG"))
+    assert answer["text"] == "" and answer["lines"] == [] and answer["reason"]
+
+
+def test_predict_says_when_an_image_holds_several_digits(bank):
+    answer = recognize(load_predictor(), photo(written("583", bank)))
+    assert "digits read" in answer["note"]
+    single = recognize(load_predictor(), photo(written("5", bank)))
+    assert "note" not in single
