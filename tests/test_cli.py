@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 
@@ -106,3 +107,53 @@ def test_feedback_export_feeds_training_with_extra_data(tiny_mnist, tiny_mnist_d
 def test_serve_with_a_missing_model_fails_in_one_line(tmp_path):
     result = run_cli("serve", "--model", tmp_path / "nope.onnx")
     assert result.returncode == 1 and "no such file" in result.stderr and "Traceback" not in result.stderr
+
+
+def _write_digit(path, handwritten, digit):
+    from digits.data.synth import digit_ink, encode
+
+    path.write_bytes(encode((255 - np.pad(digit_ink(handwritten[digit], 60), 20) * 255).astype(np.uint8), "PNG"))
+
+
+def test_explain_on_a_blank_image_is_an_answer_not_a_crash(tmp_path):
+    from digits.data.synth import encode
+
+    (tmp_path / "blank.png").write_bytes(encode(np.full((80, 80), 240, np.uint8), "PNG"))
+    result = run_cli("predict", tmp_path / "blank.png", "--explain", tmp_path / "out")
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    assert (tmp_path / "out" / "blank.png.boxes.png").exists()
+
+
+def test_explain_into_a_file_is_one_line_and_nothing_claimed_when_nothing_was_read(tmp_path):
+    (tmp_path / "taken").write_text("a file")
+    (tmp_path / "x.png").write_bytes(b"not an image")
+    into_file = run_cli("predict", tmp_path / "x.png", "--explain", tmp_path / "taken")
+    assert into_file.returncode == 1 and "needs a folder" in into_file.stderr and "Traceback" not in into_file.stderr
+    all_failed = run_cli("predict", tmp_path / "x.png", "--explain", tmp_path / "out")
+    assert all_failed.returncode == 1 and "what the model saw" not in all_failed.stderr
+
+
+def test_folders_skip_hidden_files_and_say_what_recursive_would_add(tmp_path, handwritten):
+    _write_digit(tmp_path / "a.png", handwritten, 3)
+    _write_digit(tmp_path / ".hidden.png", handwritten, 5)
+    (tmp_path / "sub").mkdir()
+    _write_digit(tmp_path / "sub" / "b.png", handwritten, 8)
+    flat = run_cli("predict", tmp_path, "--json")
+    assert [json.loads(line)["digit"] for line in flat.stdout.splitlines()] == [3]
+    assert "1 sub-folder(s) not searched" in flat.stderr
+    deep = run_cli("predict", tmp_path, "--json", "--recursive")
+    assert [json.loads(line)["digit"] for line in deep.stdout.splitlines()] == [3, 8]
+
+
+def test_evaluating_the_shipped_model_needs_only_the_test_files(tiny_mnist_dir, tmp_path):
+    for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        (tmp_path / name).write_bytes((tiny_mnist_dir / name).read_bytes())
+    result = run_cli("evaluate", "default", env_data_dir=tmp_path, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "default-evaluation").exists()  # the report goes to the per-user data folder
+    assert "report:" in result.stdout and ".local/share/digits/evaluations/default" in result.stdout.replace("\n", "")
+
+
+def test_listing_models_shows_both_kinds():
+    result = run_cli("models")
+    assert result.returncode == 0 and "crnn" in result.stdout and "a number" in result.stdout

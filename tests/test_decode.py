@@ -1,6 +1,7 @@
 import io
 import struct
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -104,3 +105,24 @@ def test_unreadable_paths(tmp_path):
         read_gray(tmp_path / "missing.png")
     with pytest.raises(ImageError, match="is a folder"):
         read_gray(tmp_path)
+
+
+def test_devices_and_fifos_are_refused_without_reading_them(tmp_path):
+    import os
+
+    fifo = tmp_path / "p.png"
+    os.mkfifo(fifo)
+    for path in (fifo, Path("/dev/zero")):
+        with pytest.raises(ImageError, match="not a regular file"):
+            read_gray(path)
+
+
+def test_only_the_allowed_formats_are_decoded():
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("L", (8, 8), 255).save(buffer, format="TGA")  # a format Pillow reads, but not one of ours
+    with pytest.raises(ImageError, match="not an image"):
+        read_gray(buffer.getvalue())

@@ -37,3 +37,16 @@ def test_report_files_are_written(tmp_path):
         assert path.stat().st_size > 0
     report = paths["report.md"].read_text()
     assert "75.00%" in report and "| 7 | 1 | 1 |" in report and "confusion.png" in report
+
+
+def test_figures_name_the_model_and_errors_carry_the_colour():
+    from digits.evaluation.plots import plot_confusion
+
+    matrix = np.diag([100] * 10)
+    matrix[4, 9] = 7
+    figure = plot_confusion(matrix, title="cnn_deep")
+    ax = figure.axes[0]
+    assert "cnn_deep" in ax.get_title()
+    colours = ax.collections[0].get_array().reshape(10, 10)
+    assert colours[4, 9] == colours.max() > 0 and colours[4, 4] == 0  # the error is the strongest colour
+    assert {t.get_text() for t in ax.texts} >= {"100", "7"}  # every count is written

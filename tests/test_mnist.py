@@ -73,3 +73,25 @@ def test_summary_counts_every_class(tiny_mnist):
     assert sum(summary["train_class_counts"]) == 600
     assert summary["x_train"]["shape"] == [600, 28, 28]
     assert summary["x_train"]["dtype"] == "uint8"
+
+
+def test_a_failed_download_leaves_no_empty_cache_folder(tmp_path, monkeypatch):
+    from digits.data import mnist
+    from digits.errors import DataError
+
+    def unreachable(urls, dest, sha256, on_progress=None):
+        raise DataError(f"could not download {dest.name}: no network")
+
+    monkeypatch.setattr(mnist, "download_verified", unreachable)
+    cache = tmp_path / "cache" / "mnist"
+    with pytest.raises(DataError, match="no network"):
+        mnist.resolve_data_dir(None, cache)
+    assert not cache.exists()
+
+
+def test_only_the_test_split_can_be_loaded(tiny_mnist_dir, tmp_path):
+    for spec in MNIST_FILES.values():
+        if spec.name.startswith("t10k"):
+            (tmp_path / spec.name).write_bytes((tiny_mnist_dir / spec.name).read_bytes())
+    data = load_mnist(resolve_data_dir(tmp_path, tmp_path / "unused", splits=("test",)), splits=("test",))
+    assert len(data.x_test) == 200 and len(data.x_train) == 0

@@ -95,3 +95,27 @@ def test_to_mnist_centres_by_mass():
     image = to_mnist(bar)
     cols = np.indices(image.shape)[1]
     assert (cols * image).sum() / image.sum() == pytest.approx(13.5, abs=0.5)
+
+
+def _dots(step: int, size: int, stroke: bool) -> np.ndarray:
+    page = np.full((1024, 1024), 1.0, np.float32)
+    on = (np.arange(1024) % step) < size
+    page[np.ix_(on, on)] = 0.0
+    if stroke:
+        page[100:900, 500:506] = 0.0
+    return page
+
+
+def test_thousands_of_dots_are_read_or_refused_in_well_under_a_second():
+    """29,000 dots beside a stroke (specks: the stroke is read), and 16,000 equal marks (too many: refused)."""
+    import time
+
+    from digits.reading.numbers import prepare_page
+
+    start = time.perf_counter()
+    assert segment(_dots(6, 3, stroke=True)).crops  # the dots are dust beside the stroke
+    assert prepare_page(_dots(6, 3, stroke=True)).lines
+    for answer in (segment(_dots(8, 4, stroke=False)), segment(_dots(8, 4, stroke=False), row=True),
+                   prepare_page(_dots(8, 4, stroke=False))):
+        assert "too many marks" in answer.reason
+    assert time.perf_counter() - start < 3.0  # generous: well under a second here

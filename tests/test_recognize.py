@@ -108,8 +108,8 @@ def test_cli_read_with_explain_writes_what_the_model_saw(handwritten, tmp_path):
     result = _cli("read", image, "--explain", tmp_path / "explain")
     assert result.returncode == 0, result.stderr
     assert "42" in result.stdout
-    assert (tmp_path / "explain" / "number.boxes.png").stat().st_size > 0
-    assert (tmp_path / "explain" / "number.input.png").stat().st_size > 0
+    assert (tmp_path / "explain" / "number.png.boxes.png").stat().st_size > 0
+    assert (tmp_path / "explain" / "number.png.input.png").stat().st_size > 0
 
 
 @pytest.mark.parametrize("font", ["DejaVuSans.ttf", "DejaVuSerif-Italic.ttf"])

@@ -141,3 +141,25 @@ def test_a_corrected_number_is_stored_as_a_string_never_as_one_digit(page, serve
 
     image = cv2.imdecode(np.frombuffer(line, np.uint8), cv2.IMREAD_GRAYSCALE)
     assert image.shape[0] == 32 and image.shape[1] > image.shape[0]  # the whole line, not a 28x28 digit
+
+
+def test_the_answer_updates_while_the_pen_is_still_down(page):
+    box = page.locator("#pad").bounding_box()
+    page.mouse.move(box["x"] + 0.5 * box["width"], box["y"] + 0.15 * box["height"])
+    page.mouse.down()
+    for fy in np.linspace(0.2, 0.85, 14):
+        page.mouse.move(box["x"] + 0.5 * box["width"], box["y"] + fy * box["height"], steps=2)
+        page.wait_for_timeout(30)
+    answer_is(page, "1")  # answered before the pen is lifted
+    page.mouse.up()
+
+
+def test_clear_removes_an_opened_images_preview(page, tmp_path, handwritten):
+    path = tmp_path / "four.png"
+    path.write_bytes(encode((255 - np.pad(digit_ink(handwritten[4], 80), 20) * 255).astype(np.uint8), "PNG"))
+    page.set_input_files("#file", str(path))
+    answer_is(page, "4")
+    assert page.locator("#preview").is_visible()
+    page.click("#clear")
+    assert not page.locator("#preview").is_visible()
+    assert page.request.get(page.url + "favicon.ico").status == 200

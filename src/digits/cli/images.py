@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
@@ -49,7 +50,7 @@ def answer_stream(files: list[Path], model: Path | None, row: bool, explain: Pat
     from digits.reading.recognize import PARALLEL_FROM, read_image, recognize_many
 
     spin = len(files) < PARALLEL_FROM or explain is not None
-    predictor = load_predictor(model, spin=spin)
+    predictor = None if row else load_predictor(model, spin=spin)  # numbers need only the line reader
     reader = load_line_reader(reader_model, spin=spin) if row else None
     if not explain:
         return recognize_many(predictor, files, row=row, reader=reader, min_confidence=min_confidence)
@@ -62,7 +63,7 @@ def print_answers(paths: list[Path], model: Path | None, as_json: bool, explain:
     """Answer every image in order, streamed to `out` (JSON lines or a table); return how many failed."""
     files, skipped = expand_paths(paths, recursive)
     for line in skipped:
-        err.print(line, highlight=False)
+        err.print(escape(line), highlight=False)
     if not files:
         raise DigitsError("no image files found in the given paths")
     if explain is not None and explain.exists() and not explain.is_dir():
@@ -82,7 +83,7 @@ def print_answers(paths: list[Path], model: Path | None, as_json: bool, explain:
     if table is not None:
         out.print(table)
     if explain and errors < len(files):
-        err.print(f"what the model saw, per image: {explain}", highlight=False)
+        err.print(f"what the model saw, per image: {escape(str(explain))}", highlight=False)
     if errors:
         err.print(f"[red]{errors} of {len(files)} file(s) could not be read[/]", highlight=False)
     return errors
@@ -109,17 +110,20 @@ def explained(readings: Iterator, explain: Path) -> Iterator[dict]:
 
 
 def table_row(answer: dict, row: bool) -> tuple[str, str, str, str]:
-    """One answer as the cells of the readable table (an error without the path it starts with)."""
+    """One answer as the cells of the readable table (an error without the path it starts with).
+
+    Paths and messages are escaped: a file name like `[x]` is text, not Rich markup."""
+    path = escape(answer["path"])
     if "error" in answer:
-        return answer["path"], "-", "-", f"[red]{answer['error'].removeprefix(answer['path'] + ': ')}[/]"
+        return path, "-", "-", f"[red]{escape(answer['error'].removeprefix(answer['path'] + ': '))}[/]"
     if row:
         confidence = answer.get("confidence")
         note = answer.get("reason") or ("check: low confidence" if answer.get("review") else "")
         text = answer["text"].replace("\n", " / ") or "-"
-        return answer["path"], text, f"{confidence:.3f}" if confidence is not None else "-", note
+        return path, text, f"{confidence:.3f}" if confidence is not None else "-", note
     if answer["digit"] is None:
-        return answer["path"], "-", "-", answer["reason"]
-    return answer["path"], str(answer["digit"]), f"{answer['confidence']:.3f}", answer.get("note", "")
+        return path, "-", "-", answer["reason"]
+    return path, str(answer["digit"]), f"{answer['confidence']:.3f}", answer.get("note", "")
 
 
 PathsArgument = Annotated[list[Path], typer.Argument(help="Image files or folders of images.", metavar="PATH")]

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from digits.cli.console import out
+from digits.cli.console import err, out
 from digits.cli.images import ModelOption
 from digits.data.feedback import default_feedback_db
 from digits.errors import DigitsError
@@ -52,6 +52,8 @@ def feedback_export(
         raise DigitsError(f"unsupported format {format!r}; supported: idx, png")
     if not feedback_db.is_file():
         raise DigitsError(f"{feedback_db}: no feedback database here (start `digits serve` and send corrections first)")
-    digits, numbers = export_feedback(FeedbackStore(feedback_db), out_dir, format)
+    digits, numbers, skipped = export_feedback(FeedbackStore(feedback_db), out_dir, format)
+    for problem in skipped:
+        err.print(f"skipped {problem}", highlight=False, markup=False)
     out.print(f"{digits} correction(s) written to {out_dir} as {format}"
               + (f"; {numbers} corrected number line(s) in {out_dir / 'numbers'}" if numbers else ""))

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-ALPHABET = "0123456789.,-"
 MAX_CHARS = 12
 
 

@@ -9,14 +9,16 @@ bombs and absurd sizes with a one-line ImageError.
 from __future__ import annotations
 
 import io
+import stat
 import warnings
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from digits.errors import ImageError
+from digits.errors import ImageError, first_line
 
+FORMATS = ("PNG", "JPEG", "BMP", "TIFF", "WEBP", "GIF")  # the decoders that may run; no EPS, DDS, BLP, ...
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # about a 48-megapixel photo; more is a bomb or a mistake
 MAX_SIDE = 20_000
@@ -31,7 +33,7 @@ def read_gray(source: Path | bytes, name: str | None = None) -> np.ndarray:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
+            with Image.open(io.BytesIO(data), formats=FORMATS) as image:
                 _check_size(image, label)
                 image.seek(0)  # first frame of an animation
                 image = ImageOps.exif_transpose(image)
@@ -43,8 +45,8 @@ def read_gray(source: Path | bytes, name: str | None = None) -> np.ndarray:
         raise ImageError(f"{label}: not an image (unrecognised format)") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageError(f"{label}: image dimensions too large (possible decompression bomb)") from None
-    except (OSError, ValueError, SyntaxError, EOFError) as exc:
-        raise ImageError(f"{label}: truncated or corrupt image ({exc})") from None
+    except Exception as exc:  # decoders raise many types for a damaged file; the user needs one line
+        raise ImageError(f"{label}: truncated or corrupt image ({first_line(exc)})") from None
 
 
 def _read_bytes(source: Path | bytes, label: str) -> bytes:
@@ -53,9 +55,12 @@ def _read_bytes(source: Path | bytes, label: str) -> bytes:
             raise ImageError(f"{label}: larger than {MAX_FILE_BYTES // 2**20} MB")
         return bytes(source)
     try:
-        if source.is_dir():
+        info = source.stat()
+        if stat.S_ISDIR(info.st_mode):
             raise ImageError(f"{label}: is a folder, not an image")
-        size = source.stat().st_size
+        if not stat.S_ISREG(info.st_mode):  # a device, FIFO or socket would never end, or never start
+            raise ImageError(f"{label}: not a regular file")
+        size = info.st_size
         if size > MAX_FILE_BYTES:
             raise ImageError(f"{label}: larger than {MAX_FILE_BYTES // 2**20} MB")
         return source.read_bytes()

@@ -45,9 +45,10 @@ def _inputs_strip(inputs: list[np.ndarray]) -> np.ndarray:
 
 
 def write_explanation(out_dir: Path, source: Path | str, reading: Reading) -> list[Path]:
-    """Write NAME.boxes.png and NAME.input.png into `out_dir`; return their paths."""
+    """Write NAME.boxes.png and NAME.input.png into `out_dir` (NAME: the file's name, suffix kept, so that
+    a.png and a.jpg do not overwrite each other); return their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = Path(str(source)).stem or "image"
+    stem = Path(str(source)).name or "image"
     annotated, inputs = render_explanation(reading.gray, reading.answer, reading.inputs)
     paths = [out_dir / f"{stem}.boxes.png", out_dir / f"{stem}.input.png"]
     cv2.imwrite(str(paths[0]), annotated)

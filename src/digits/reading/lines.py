@@ -32,12 +32,17 @@ class LineInput:
     y0: float  # source y of the text's top edge
     scale: float  # model pixels per source pixel
     height: float  # the text's height in source pixels
+    width: float  # the text's width in source pixels
 
-    def source_span(self, first: int, last: int) -> tuple[int, int]:
-        """Source x-range (start, end) of model output columns first..last inclusive."""
-        start = (first * STRIDE - PAD) / self.scale + self.x0
-        end = ((last + 1) * STRIDE - PAD) / self.scale + self.x0
-        return int(round(max(self.x0, start))), int(round(end))
+    def source_x(self, column: float) -> float:
+        """The source x of a model output column boundary, kept within the text."""
+        x = (column * STRIDE - PAD) / self.scale + self.x0
+        return min(max(x, self.x0), self.x0 + self.width)
+
+    @property
+    def columns(self) -> int:
+        """How many output columns the model gives for this line (padding beyond them belongs to other lines)."""
+        return self.image.shape[1] // STRIDE
 
 
 def normalize_line(ink: np.ndarray, origin: tuple[float, float] = (0.0, 0.0)) -> LineInput | None:
@@ -61,7 +66,7 @@ def normalize_line(ink: np.ndarray, origin: tuple[float, float] = (0.0, 0.0)) ->
     image = np.zeros((HEIGHT, total), np.float32)
     y = (HEIGHT - TEXT) // 2
     image[y : y + TEXT, PAD : PAD + width] = np.clip(text, 0, 1) * LINE_INPUT.high
-    return LineInput(image, origin[0] + left, origin[1] + top, scale, float(bottom - top))
+    return LineInput(image, origin[0] + left, origin[1] + top, scale, float(bottom - top), float(right - left))
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,19 @@ class DecodedChar:
     confidence: float
     first: int
     last: int
+
+
+def char_spans(chars: list[DecodedChar], columns: int) -> list[tuple[float, float]]:
+    """Each character's column range, widened to halfway to its neighbours: CTC marks a character in one or
+    two columns, but the character's ink fills the space between its neighbours."""
+    centres = [(c.first + c.last + 1) / 2 for c in chars]
+    bounds = [0.0] + [(a + b) / 2 for a, b in zip(centres, centres[1:])] + [float(columns)]
+    return list(zip(bounds, bounds[1:]))
+
+
+def decode_line(probabilities: np.ndarray, line_image: np.ndarray) -> list[DecodedChar]:
+    """The characters of one line from the model's output for a batch it was padded into."""
+    return decode_greedy(probabilities[: line_image.shape[1] // STRIDE])
 
 
 def decode_greedy(probabilities: np.ndarray) -> list[DecodedChar]:

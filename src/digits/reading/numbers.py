@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from digits.reading.lines import DecodedChar, LineInput, decode_greedy, normalize_line, pad_batch
+from digits.reading.lines import DecodedChar, LineInput, char_spans, decode_line, normalize_line, pad_batch
 from digits.reading.predictor import Predictor
 from digits.reading.preprocess import Marks, find_ink
 
@@ -85,15 +85,17 @@ def read_lines(reader: Predictor, lines: list[LineInput], batch: int = 32) -> li
         chunk = order[start : start + batch]
         probabilities = reader.run(pad_batch([lines[i].image for i in chunk]))
         for i, probs in zip(chunk, probabilities):
-            columns = lines[i].image.shape[1] // 4  # the padded columns beyond this line are not its own
-            decoded[i] = decode_greedy(probs[:columns])
+            decoded[i] = decode_line(probs, lines[i].image)
     return decoded
 
 
-def _char_box(line: LineInput, char: DecodedChar, factor: float) -> list[int]:
-    """A character's box in the original image: its columns' span, the line's height."""
-    x_start, x_end = line.source_span(char.first, char.last)
-    return [int(round(v / factor)) for v in (x_start, line.y0, max(1, x_end - x_start), line.height)]
+def _char_boxes(line: LineInput, chars: list[DecodedChar], factor: float) -> list[list[int]]:
+    """Each character's box in the original image: its share of the line's width, the line's height."""
+    boxes = []
+    for start, end in char_spans(chars, line.columns):
+        x0, x1 = line.source_x(start), line.source_x(end)
+        boxes.append([int(round(v / factor)) for v in (x0, line.y0, max(1.0, x1 - x0), line.height)])
+    return boxes
 
 
 def page_answer(label: str, page: Page, decoded: list[list[DecodedChar]], min_confidence: float = 0.0) -> dict:
@@ -103,7 +105,8 @@ def page_answer(label: str, page: Page, decoded: list[list[DecodedChar]], min_co
         if not chars:
             continue
         digits = [{"char": c.char, "digit": int(c.char) if c.char.isdigit() else None,
-                   "confidence": round(c.confidence, 6), "box": _char_box(line, c, page.factor)} for c in chars]
+                   "confidence": round(c.confidence, 6), "box": char_box}
+                  for c, char_box in zip(chars, _char_boxes(line, chars, page.factor))]
         confidence = float(np.prod([c.confidence for c in chars]))  # a number is only as sure as all its characters
         lines.append({"text": "".join(c.char for c in chars), "box": list(box), "confidence": round(confidence, 6), "digits": digits})
     answer = {
@@ -133,7 +136,8 @@ def corrected_parts(gray: np.ndarray, page: Page, answer: dict, text: str) -> tu
     wanted = text.split("\n")
     if len(wanted) != len(page.lines):
         raise ValueError(f"the image holds {len(page.lines)} line(s) of writing; send one line of text for each")
-    read = answer["lines"] if len(answer["lines"]) == len(page.lines) else [None] * len(page.lines)
+    said_by_box = {tuple(line["box"]): line for line in answer["lines"]}  # a line read as nothing has no entry
+    read = [said_by_box.get(tuple(box)) for box in page.boxes]
     lines, digits = [], []
     for line, right, said in zip(page.lines, wanted, read):
         lines.append((line.image, right, said["text"] if said else None))

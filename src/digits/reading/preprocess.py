@@ -16,6 +16,7 @@ from digits.card import MNIST_INPUT
 
 WORK_SIDE = 1024  # larger images are shrunk first: digits need no more detail, and it bounds the cost
 MIN_CONTRAST = 0.12  # ink must differ from the paper by about 30 grey levels
+MAX_MARKS = 1000  # a page of numbers holds a few hundred marks at most
 BOX = MNIST_INPUT.box  # MNIST: digit fits a 20x20 box ...
 SIZE = MNIST_INPUT.size  # ... centred by mass in 28x28
 PEAK = MNIST_INPUT.high  # the strongest ink's grey level
@@ -100,7 +101,10 @@ def find_ink(gray: np.ndarray, speck: float = 0.02) -> Marks | str:
         return NO_INK
     ink = np.clip(ink / peak, 0.0, 1.0)
     mask = ink_mask(ink)
-    components = find_marks(mask, speck)
+    try:
+        components = find_marks(mask, speck)
+    except TooManyMarks as exc:
+        return f"too many marks to read ({exc.args[0]:,}): the image looks like a pattern or noise, not writing"
     if not components:
         return ONLY_SPECKS
     return Marks(ink, mask, components, factor)
@@ -144,8 +148,16 @@ def ink_mask(ink: np.ndarray) -> np.ndarray:
     return (as_bytes > max(otsu, 0.25 * 255)).astype(np.uint8)
 
 
+class TooManyMarks(Exception):
+    """More marks than any page of digits holds: a pattern, a texture or noise."""
+
+
 def find_marks(mask: np.ndarray, speck: float = 0.02) -> list[dict]:
-    """Connected marks big enough to be part of a digit, each with its box and own mask."""
+    """Connected marks big enough to be part of a digit, each with its box and own mask.
+
+    Raises TooManyMarks past MAX_MARKS, counted before any per-mark work, so that grouping
+    (which compares marks with each other) never sees a pathological image.
+    """
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if count <= 1:
         return []
@@ -153,11 +165,12 @@ def find_marks(mask: np.ndarray, speck: float = 0.02) -> list[dict]:
     heights = stats[1:, cv2.CC_STAT_HEIGHT]
     biggest = areas.max()
     min_height = max(4, 0.03 * min(mask.shape))
+    kept = np.flatnonzero(areas >= max(3, speck * biggest)) + 1  # smaller: specks, dust, noise, JPEG blocks
+    if len(kept) > MAX_MARKS:
+        raise TooManyMarks(len(kept))
     components = []
-    for index in range(1, count):
+    for index in kept:
         x, y, w, h, area = stats[index]
-        if area < max(3, speck * biggest):
-            continue  # specks: dust, noise, JPEG blocks
         components.append(
             {"box": (int(x), int(y), int(w), int(h)), "area": int(area),
              "mask": (labels[y : y + h, x : x + w] == index).astype(np.uint8)}

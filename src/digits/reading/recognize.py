@@ -70,11 +70,12 @@ def source_label(source: Path | bytes, name: str | None) -> str:
     return name or (str(source) if isinstance(source, Path) else "image")
 
 
-def read_image(predictor: Predictor, source: Path | bytes, row: bool = False, name: str | None = None,
+def read_image(predictor: Predictor | None, source: Path | bytes, row: bool = False, name: str | None = None,
                reader: Predictor | None = None, min_confidence: float = 0.0) -> Reading:
     """Decode, find the writing, read it: the answer for one image (`read` mode when row=True).
 
-    `reader` is the line model for read mode (default: the shipped one); an answer
+    `predictor` is the digit model (predict mode only; read mode may pass None), `reader`
+    the line model for read mode (default: the shipped one); an answer
     whose confidence is below `min_confidence` is marked `"review": true`.
     """
     label = source_label(source, name)

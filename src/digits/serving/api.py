@@ -10,7 +10,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from digits.card import ModelCard
-from digits.data.feedback import FeedbackStore
+from digits.data.feedback import NUMBER_CHARS, FeedbackStore
+from digits.data.synth import encode
 from digits.reading.numbers import corrected_parts
 from digits.reading.predictor import Predictor
 from digits.reading.recognize import Reading, read_image
@@ -50,13 +51,12 @@ FEEDBACK_BODY = {
         }}},
     }
 }
-InputsQuery = Query(False, description="Also return the 28x28 model inputs as PNG data URLs")
+InputsQuery = Query(False, description="Also return what the model saw as PNG data URLs (28x28 digits, or lines)")
 
 
 def png_data_url(image: np.ndarray) -> str:
     """A model input (0-255: a 28x28 digit or a line) as a PNG data URL the page can show."""
-    ok, png = cv2.imencode(".png", np.clip(image, 0, 255).astype(np.uint8))
-    return "data:image/png;base64," + base64.b64encode(png.tobytes()).decode()
+    return "data:image/png;base64," + base64.b64encode(encode(np.clip(image, 0, 255).astype(np.uint8), "PNG")).decode()
 
 
 async def read_request(request: Request, settings: ServeSettings, predictor: Predictor, row: bool,
@@ -129,13 +129,10 @@ async def model_card(predictor: PredictorDep) -> ModelCard:
     return predictor.card
 
 
-NUMBER_TEXT = set("0123456789.,-")
-
-
 async def store_number(data: bytes, text: str, predictor: Predictor, reader: Predictor, store: FeedbackStore) -> dict:
     """A corrected number: stored as strings with their line images, never squashed into one digit."""
     text = text.strip().replace("\r\n", "\n")
-    if not text or set(text.replace("\n", "")) - NUMBER_TEXT or "\n\n" in text:
+    if not text or set(text.replace("\n", "")) - NUMBER_CHARS or "\n\n" in text:
         raise ApiError(400, "field 'text' must be the number: 0-9 . , - and one line of text per line of writing")
     reading = await run_in_threadpool(read_image, predictor, data, True, "upload", reader)
     if reading.error:
@@ -143,7 +140,7 @@ async def store_number(data: bytes, text: str, predictor: Predictor, reader: Pre
     if not reading.prepared.lines:
         raise ApiError(400, f"no number to learn from: {reading.answer['reason']}")
     try:
-        lines, digits = corrected_parts(reading.gray, reading.prepared, reading.answer, text)
+        lines, digits = await run_in_threadpool(corrected_parts, reading.gray, reading.prepared, reading.answer, text)
     except ValueError as exc:
         raise ApiError(400, str(exc)) from None
     ids = await run_in_threadpool(store.add_number, data, lines, digits)

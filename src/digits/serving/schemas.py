@@ -52,9 +52,9 @@ class NumberAnswer(BaseModel):
     confidence: float | None = Field(description="How sure the reader is of the whole text; null when nothing was read")
     digits: list[CharInNumber] = Field(description="Every character of every line, in reading order")
     lines: list[NumberLine]
-    review: bool | None = Field(None, description="True when the confidence is below the caller's minimum")
+    review: bool | None = Field(None, description="True when the confidence is below the minimum asked for (CLI: --min-confidence)")
     reason: str | None = Field(None, description="Why there is no digit")
-    inputs: list[str] | None = Field(None, description="The 28x28 model inputs as PNG data URLs (with ?inputs=true)")
+    inputs: list[str] | None = Field(None, description="Each line as the reader saw it, as PNG data URLs (with ?inputs=true)")
 
 
 class FeedbackStored(BaseModel):

@@ -15,7 +15,7 @@ from keras import layers, ops
 
 from digits.card import LINE_INPUT, LINE_LABELS
 from digits.data.synth_lines import random_number_text, render_number
-from digits.reading.lines import HEIGHT, decode_greedy, normalize_line, pad_batch
+from digits.reading.lines import HEIGHT, decode_line, normalize_line, pad_batch
 
 WIDTH_BUCKET = 64  # lines are batched with others of similar width, padded to a multiple of this
 
@@ -27,7 +27,7 @@ def _conv_bn(x, filters: int, kernel=3):
 
 
 def build_crnn(widths: tuple[int, ...] = (16, 32, 64, 64, 96), context: int = 128, name: str = "crnn") -> keras.Model:
-    """(B, 32, W, 1) grey levels 0-255 -> (B, W/4, 14) probabilities of blank, 0-9, '.', ',', '-' per column pair."""
+    """(B, 32, W, 1) grey levels 0-255 -> (B, W/4, 14) probabilities of blank, 0-9, '.', ',', '-' per 4 input columns."""
     inputs = keras.Input(shape=(HEIGHT, None, 1), name="line")
     x = layers.Rescaling(1.0 / LINE_INPUT.high, name="scale_0_1")(inputs)
     x = _conv_bn(x, widths[0])
@@ -65,7 +65,8 @@ def encode_text(texts: list[str], length: int | None = None) -> np.ndarray:
 
 
 def make_lines(bank: dict[int, np.ndarray], count: int, seed: int) -> tuple[list[np.ndarray], list[str]]:
-    """`count` written numbers from the digits in `bank`, normalised as the reader normalises them."""
+    """`count` written numbers from the digits in `bank`, normalised as the reader normalises them
+    (kept as 8-bit images to save memory: a rounding the model does not notice)."""
     rng = np.random.default_rng(seed)
     images, texts = [], []
     while len(images) < count:
@@ -134,8 +135,9 @@ def exact_match_rate(model: keras.Model, images: list[np.ndarray], texts: list[s
     for start in range(0, len(images), batch_size):
         batch = pad_batch([im.astype(np.float32) for im in images[start : start + batch_size]])
         probabilities = np.asarray(model.predict(batch, verbose=0))
-        for probs, text in zip(probabilities, texts[start : start + batch_size]):
-            right += "".join(c.char for c in decode_greedy(probs)) == text
+        chunk = zip(probabilities, images[start : start + batch_size], texts[start : start + batch_size])
+        for probs, image, text in chunk:
+            right += "".join(c.char for c in decode_line(probs, image)) == text
     return right / max(1, len(images))
 
 

@@ -10,6 +10,7 @@ let lastImage = null;        // the Blob last sent for recognition (for correcti
 let lastAnswer = null;
 let timer = null;
 let inFlight = false, pending = false;
+let generation = 0;          // bumped by Clear and Undo: answers to older drawings are dropped
 
 function mode() { return document.querySelector("input[name=mode]:checked").value; }
 
@@ -52,7 +53,7 @@ for (const type of ["pointerup", "pointercancel"]) {
   pad.addEventListener(type, () => { if (current) { current = null; schedule(); } });
 }
 
-document.getElementById("undo").onclick = () => { strokes.pop(); redraw(); strokes.length ? schedule() : reset(); };
+document.getElementById("undo").onclick = () => { strokes.pop(); redraw(); if (strokes.length) { generation += 1; schedule(); } else reset(); };
 document.getElementById("clear").onclick = () => { strokes.length = 0; redraw(); hidePreview(); reset(); };
 for (const radio of document.querySelectorAll("input[name=mode]")) radio.onchange = () => { showMode(); if (lastImage) send(lastImage); };
 
@@ -68,6 +69,10 @@ function showMode() {
 }
 
 function reset() {
+  clearTimeout(timer);
+  timer = null;
+  pending = false;
+  generation += 1;
   lastImage = lastAnswer = null;
   show({ digit: null, reason: "" });
 }
@@ -88,12 +93,14 @@ function hidePreview() {
 async function send(blob) {
   if (inFlight) { pending = blob; return; }
   inFlight = true;
+  const asked = generation;
   lastImage = blob;
   try {
     const body = new FormData();
     body.append("file", blob, "drawing.png");
     const response = await fetch(`/api/${mode()}?inputs=true`, { method: "POST", body });
     const answer = await response.json();
+    if (asked !== generation) return;  // the drawing changed under this request: a newer one is coming
     lastAnswer = answer;
     show(answer);
   } catch (err) {
@@ -180,10 +187,10 @@ async function correct(label) {
 // A corrected number is stored as the string it is (with the line image), never as one digit.
 document.getElementById("number-form").onsubmit = async (e) => {
   e.preventDefault();
-  const text = document.getElementById("number-text").value.trim();
+  const text = document.getElementById("number-text").value.trim().replace(/\r\n/g, "\n");
   const thanks = document.getElementById("thanks");
   if (!lastImage) { thanks.textContent = "Write or open a number first."; return; }
-  if (!/^[0-9.,-]+$/.test(text)) { thanks.textContent = "Type the number with 0-9 . , - only."; return; }
+  if (!/^[0-9.,-]+(\n[0-9.,-]+)*$/.test(text)) { thanks.textContent = "Type the number with 0-9 . , - only, one line per line of writing."; return; }
   const body = new FormData();
   body.append("file", lastImage, "number.png");
   body.append("text", text);
