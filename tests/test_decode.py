@@ -126,3 +126,14 @@ def test_only_the_allowed_formats_are_decoded():
     Image.new("L", (8, 8), 255).save(buffer, format="TGA")  # a format Pillow reads, but not one of ours
     with pytest.raises(ImageError, match="not an image"):
         read_gray(buffer.getvalue())
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+def test_a_large_image_is_reduced_while_decoding_and_says_by_how_much(fmt):
+    from digits.reading.decode import DECODE_SIDE, decode_image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (6000, 3000), (250, 250, 250)).save(buffer, format=fmt)
+    decoded = decode_image(buffer.getvalue())
+    assert max(decoded.gray.shape) <= DECODE_SIDE
+    assert decoded.scale == pytest.approx(max(decoded.gray.shape) / 6000)

@@ -120,3 +120,13 @@ def test_typeset_digits_on_a_paper_photo_read_right(predictor, font):
         photo = on_paper(place(typeset_ink(digit, 90, font), (260, 320), rng), rng)
         answers.append(recognize(predictor, encode(photo, "JPEG", 85), name=f"{digit}.jpg")["digit"])
     assert answers == list(range(10))
+
+
+def test_boxes_are_in_the_files_pixels_even_for_a_photo_reduced_while_decoding(predictor, handwritten):
+    page = np.full((3000, 4500), 235, np.uint8)
+    ink = digit_ink(handwritten[6], 600)
+    page[1000 : 1000 + ink.shape[0], 3000 : 3000 + ink.shape[1]] = (235 - ink * 200).astype(np.uint8)
+    answer = recognize(predictor, encode(page, "JPEG", 90), name="big.jpg")
+    assert answer["digit"] == 6
+    x, y, w, h = answer["box"]
+    assert abs(x - 3000) < 40 and abs(y - 1000) < 40 and abs(h - 600) < 60

@@ -15,7 +15,8 @@ from digits.data.synth import digit_ink, encode, row_ink
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     db = tmp_path_factory.mktemp("serve") / "feedback.sqlite3"
-    with TestClient(create_app(ServeSettings(feedback_db=db, max_upload_bytes=1024 * 1024))) as test_client:
+    settings = ServeSettings(feedback_db=db, max_upload_bytes=1024 * 1024, allowed_hosts=["testserver"])
+    with TestClient(create_app(settings)) as test_client:
         test_client.db = db
         yield test_client
 
@@ -139,7 +140,7 @@ def test_answers_keep_their_shape_through_the_response_models(client, digit_png)
     body = client.post("/api/predict", content=digit_png, headers={"content-type": "image/png"}).json()
     assert set(body) == {"path", "digit", "confidence", "probabilities", "box"}  # nothing unset is added
     blank = client.post("/api/read", content=encode(np.full((80, 80), 250, np.uint8), "PNG"), headers={"content-type": "image/png"}).json()
-    assert set(blank) == {"path", "text", "digits", "reason"} and blank["text"] == ""
+    assert set(blank) == {"path", "text", "confidence", "digits", "lines", "reason"} and blank["text"] == ""
 
 
 def test_health_names_the_served_model_from_its_card(client):
@@ -165,6 +166,7 @@ def test_the_app_factory_takes_its_settings_from_the_environment(tmp_path, monke
     """What `uvicorn --factory digits.serving.app:create_app` does."""
     monkeypatch.setenv("DIGITS_FEEDBACK_DB", str(tmp_path / "env.sqlite3"))
     monkeypatch.setenv("DIGITS_MAX_UPLOAD_BYTES", "1000")
+    monkeypatch.setenv("DIGITS_ALLOWED_HOSTS", '["testserver"]')
     with TestClient(create_app()) as env_client:
         assert env_client.get("/api/health").json()["status"] == "ok"
         assert env_client.post("/api/predict", content=digit_png, headers={"content-type": "image/png"}).status_code == 413
@@ -182,3 +184,25 @@ def test_docs_and_favicon_are_served_by_the_app(client):
     assert docs.status_code == 200 and "cdn" not in docs.text.lower()
     assert client.get("/static-offline-docs/swagger-ui-bundle.js").status_code == 200
     assert client.get("/favicon.ico").headers["content-type"].startswith("image/svg")
+
+
+def test_another_host_or_another_sites_page_cannot_use_the_api(client, digit_png):
+    rebound = client.get("/api/health", headers={"host": "evil.example"})
+    assert rebound.status_code == 400  # DNS rebinding: a foreign Host header is not served
+    cross_site = client.post("/api/feedback", files={"file": ("d.png", digit_png, "image/png")}, data={"label": "7"},
+                             headers={"origin": "https://evil.example"})
+    assert cross_site.status_code == 403 and "evil.example" in cross_site.json()["error"]
+    same_site = client.post("/api/feedback", files={"file": ("d.png", digit_png, "image/png")}, data={"label": "7"},
+                            headers={"origin": "http://testserver"})
+    assert same_site.status_code == 200
+
+
+def test_when_every_read_slot_is_taken_the_api_says_busy_instead_of_piling_up(tmp_path, digit_png):
+    settings = ServeSettings(feedback_db=tmp_path / "f.sqlite3", allowed_hosts=["testserver"], max_concurrent_reads=1,
+                             queue_seconds=0.2)
+    with TestClient(create_app(settings)) as busy_client:
+        busy_client.portal.call(busy_client.app.state.read_slots.acquire)  # one long read holds the only slot
+        response = busy_client.post("/api/predict", content=digit_png, headers={"content-type": "image/png"})
+        assert response.status_code == 503 and response.headers["retry-after"] == "5"
+        busy_client.portal.call(busy_client.app.state.read_slots.release)
+        assert busy_client.post("/api/predict", content=digit_png, headers={"content-type": "image/png"}).status_code == 200

@@ -23,6 +23,7 @@ def serve(
     reader: Annotated[Optional[Path], typer.Option(help="Line model for reading numbers: ONNX file or run folder (default: the shipped reader).")] = None,
     feedback_db: FeedbackDbOption = None,
     max_upload_mb: Annotated[int, typer.Option(min=1, help="Largest accepted upload, in MB.")] = 10,
+    allow_host: Annotated[Optional[list[str]], typer.Option(help="Another host name the server may be reached by (repeatable); localhost and --host are always allowed.")] = None,
 ) -> None:
     """Serve the drawing page at / and the HTTP API under /api (docs at /docs)."""
     import uvicorn
@@ -34,9 +35,14 @@ def serve(
     load_predictor(model)  # a bad --model or --reader fails here, with one line, before the server starts
     load_line_reader(reader)
     feedback_db = feedback_db or default_feedback_db()
-    settings = ServeSettings(model=model, reader=reader, feedback_db=feedback_db, max_upload_bytes=max_upload_mb * 2**20)
+    hosts = ["localhost", "127.0.0.1", "[::1]", *([] if host in ("0.0.0.0", "::") else [host]), *(allow_host or [])]
+    settings = ServeSettings(model=model, reader=reader, feedback_db=feedback_db, max_upload_bytes=max_upload_mb * 2**20,
+                             allowed_hosts=list(dict.fromkeys(hosts)))
     out.print(f"serving on http://{host}:{port}  (API docs: /docs, corrections: {feedback_db})")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    # Bounded connections (past them, an immediate 503) and short keep-alives: stalled clients cannot take
+    # every file descriptor; headers are capped at 16 KB.
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", limit_concurrency=256,
+                timeout_keep_alive=5, h11_max_incomplete_event_size=16 * 1024)
 
 
 def feedback_export(

@@ -9,8 +9,10 @@ bombs and absurd sizes with a one-line ImageError.
 from __future__ import annotations
 
 import io
+import math
 import stat
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,10 +24,26 @@ FORMATS = ("PNG", "JPEG", "BMP", "TIFF", "WEBP", "GIF")  # the decoders that may
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # about a 48-megapixel photo; more is a bomb or a mistake
 MAX_SIDE = 20_000
+# Larger images are reduced while decoding (JPEG: by the decoder's own DCT scaling): reading works at
+# 1,024 pixels anyway, and it bounds what one image costs in memory to about its decoded bytes.
+DECODE_SIDE = 2048
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """An image as grey levels, and its size relative to the file's (1.0 unless reduced while decoding)."""
+
+    gray: np.ndarray  # (H, W) float32 in [0, 1], 1 = white
+    scale: float
 
 
 def read_gray(source: Path | bytes, name: str | None = None) -> np.ndarray:
-    """(H, W) float32 in [0, 1], 1 = white, from a file path or the file's bytes."""
+    """(H, W) float32 in [0, 1], 1 = white, from a file path or the file's bytes (see `decode_image`)."""
+    return decode_image(source, name).gray
+
+
+def decode_image(source: Path | bytes, name: str | None = None) -> Decoded:
+    """The image in a file or its bytes as grey levels, at most DECODE_SIDE on its longer side."""
     label = name or (str(source) if isinstance(source, Path) else "image")
     data = _read_bytes(source, label)
     if not data:
@@ -36,9 +54,13 @@ def read_gray(source: Path | bytes, name: str | None = None) -> np.ndarray:
             with Image.open(io.BytesIO(data), formats=FORMATS) as image:
                 _check_size(image, label)
                 image.seek(0)  # first frame of an animation
+                full = max(image.size)
+                if image.format == "JPEG" and full > DECODE_SIDE:
+                    image.draft(image.mode, (DECODE_SIDE, DECODE_SIDE))
                 image = ImageOps.exif_transpose(image)
                 image.load()
-                return _to_gray(image)
+                image = _reduced(image)
+                return Decoded(_to_gray(image), max(image.size) / full)
     except ImageError:
         raise
     except UnidentifiedImageError:
@@ -70,6 +92,18 @@ def _read_bytes(source: Path | bytes, label: str) -> bytes:
         raise ImageError(f"{label}: permission denied") from None
     except OSError as exc:
         raise ImageError(f"{label}: cannot read ({exc.strerror or exc})") from None
+
+
+def _reduced(image: Image.Image) -> Image.Image:
+    """The image shrunk by a whole factor to at most DECODE_SIDE (box filter), or as it is."""
+    factor = math.ceil(max(image.size) / DECODE_SIDE)
+    if factor <= 1:
+        return image
+    try:
+        return image.reduce(factor)
+    except (ValueError, NotImplementedError):  # modes Pillow cannot reduce directly (palette, 16-bit)
+        alpha = "A" in image.getbands() or "transparency" in image.info
+        return image.convert("RGBA" if alpha else "I" if image.mode.startswith("I") else "RGB").reduce(factor)
 
 
 def _check_size(image: Image.Image, label: str) -> None:

@@ -19,14 +19,16 @@ def answer_boxes(answer: dict) -> list[tuple[list[int], str]]:
     return [(answer["box"], f"{answer['digit']} ({answer['confidence']:.2f})")]
 
 
-def render_explanation(gray: np.ndarray, answer: dict, inputs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """(annotated original as BGR, the model inputs enlarged 8x as grey): digits side by side, lines stacked."""
+def render_explanation(gray: np.ndarray, answer: dict, inputs: list[np.ndarray], source_scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """(annotated original as BGR, the model inputs enlarged 8x as grey): digits side by side, lines stacked.
+
+    `source_scale` is `gray`'s size relative to the file's, in whose pixels the answer's boxes are."""
     scale = 800 / max(gray.shape) if max(gray.shape) > 800 else max(1.0, 200 / max(gray.shape))
     shown = cv2.resize((gray * 255).astype(np.uint8), None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_NEAREST)
     annotated = cv2.cvtColor(shown, cv2.COLOR_GRAY2BGR)
     thickness = max(1, round(max(annotated.shape) / 300))
     for box, text in answer_boxes(answer):
-        x, y, w, h = (round(v * scale) for v in box)
+        x, y, w, h = (round(v * scale * source_scale) for v in box)
         cv2.rectangle(annotated, (x, y), (x + w, y + h), (0, 0, 255), thickness)
         cv2.putText(annotated, text, (x, max(12, y - 4)), cv2.FONT_HERSHEY_SIMPLEX, 0.5 * thickness + 0.3, (0, 0, 255), thickness)
     return annotated, _inputs_strip(inputs)
@@ -49,7 +51,7 @@ def write_explanation(out_dir: Path, source: Path | str, reading: Reading) -> li
     a.png and a.jpg do not overwrite each other); return their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = Path(str(source)).name or "image"
-    annotated, inputs = render_explanation(reading.gray, reading.answer, reading.inputs)
+    annotated, inputs = render_explanation(reading.gray, reading.answer, reading.inputs, reading.scale)
     paths = [out_dir / f"{stem}.boxes.png", out_dir / f"{stem}.input.png"]
     cv2.imwrite(str(paths[0]), annotated)
     cv2.imwrite(str(paths[1]), inputs)

@@ -68,9 +68,9 @@ def find_lines(marks: Marks) -> Page:
     return Page(lines, boxes, None if lines else "no line of writing found", marks.factor)
 
 
-def prepare_page(gray: np.ndarray) -> Page:
-    """A grey image -> its lines, ready for the model."""
-    marks = find_ink(gray, speck=SPECK)
+def prepare_page(gray: np.ndarray, source_scale: float = 1.0) -> Page:
+    """A grey image -> its lines, ready for the model (boxes in the file's pixels; see `find_ink`)."""
+    marks = find_ink(gray, speck=SPECK, source_scale=source_scale)
     if isinstance(marks, str):
         return Page([], [], marks)
     page = find_lines(marks)
@@ -123,12 +123,13 @@ def page_answer(label: str, page: Page, decoded: list[list[DecodedChar]], min_co
     return answer
 
 
-def corrected_parts(gray: np.ndarray, page: Page, answer: dict, text: str) -> tuple[list, list]:
+def corrected_parts(gray: np.ndarray, page: Page, answer: dict, text: str, scale: float = 1.0) -> tuple[list, list]:
     """A person's correction of a read number, split for storing: (lines, digits).
 
     lines: (line as the reader saw it, right text, reader's text) per line of writing;
     digits: (28x28 input, right digit, reader's digit) for each digit whose place is sure,
-    that is where the reader's line had as many characters as the right one.
+    that is where the reader's line had as many characters as the right one. `scale` is `gray`'s size
+    relative to the file's (the answer's boxes are in the file's pixels).
     Raises ValueError when the text does not have one line per line of writing.
     """
     from digits.reading.preprocess import segment
@@ -144,7 +145,7 @@ def corrected_parts(gray: np.ndarray, page: Page, answer: dict, text: str) -> tu
         if not said or len(said["text"]) != len(right):
             continue
         for char, item in zip(right, said["digits"]):
-            x, y, w, h = item["box"]
+            x, y, w, h = (int(round(v * scale)) for v in item["box"])
             found = segment(gray[max(0, y) : y + h, max(0, x) : x + w]) if char.isdigit() and w > 1 and h > 1 else None
             if found is not None and found.crops:
                 digits.append((found.crops[0].image, int(char), item["digit"]))

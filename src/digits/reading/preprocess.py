@@ -88,13 +88,15 @@ NO_INK = "no ink: the image is blank or has too little contrast"
 ONLY_SPECKS = "no digit-sized marks, only specks"
 
 
-def find_ink(gray: np.ndarray, speck: float = 0.02) -> Marks | str:
+def find_ink(gray: np.ndarray, speck: float = 0.02, source_scale: float = 1.0) -> Marks | str:
     """The marks in a grey image, or why there are none (a reason for the user).
 
     Marks smaller than `speck` times the biggest are dust; reading numbers asks for a
     lower bar than the default, so that a decimal point survives beside large digits.
+    `source_scale` is `gray`'s size relative to the file's, so boxes map back to the file.
     """
     small, factor = shrink(gray)
+    factor *= source_scale
     ink = ink_map(small)
     peak = float(np.percentile(ink, 99.9)) if ink.size > 1000 else float(ink.max())
     if peak < MIN_CONTRAST:
@@ -110,9 +112,9 @@ def find_ink(gray: np.ndarray, speck: float = 0.02) -> Marks | str:
     return Marks(ink, mask, components, factor)
 
 
-def segment(gray: np.ndarray, row: bool = False) -> Segmentation:
-    """Find one digit (row=False) or every digit in a left-to-right row (row=True)."""
-    marks = find_ink(gray)
+def segment(gray: np.ndarray, row: bool = False, source_scale: float = 1.0) -> Segmentation:
+    """Find one digit (row=False) or every digit in a left-to-right row (row=True); boxes in the file's pixels."""
+    marks = find_ink(gray, source_scale=source_scale)
     if isinstance(marks, str):
         return Segmentation([], marks)
     ink, mask, components, factor = marks.ink, marks.mask, marks.components, marks.factor

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from digits.errors import ImageError
-from digits.reading.decode import read_gray
+from digits.reading.decode import Decoded, decode_image
 from digits.reading.numbers import Page, page_answer, prepare_page, read_lines
 from digits.reading.predictor import Predictor, load_line_reader
 from digits.reading.preprocess import Segmentation, segment
@@ -36,6 +36,7 @@ class Reading:
     answer: dict
     gray: np.ndarray | None = None  # the decoded image, grey levels in [0, 1]
     prepared: Segmentation | Page | None = None  # predict mode: the digit found; read mode: the lines
+    scale: float = 1.0  # the decoded image's size relative to the file's (boxes are in the file's pixels)
 
     @property
     def error(self) -> str | None:
@@ -59,10 +60,11 @@ def shipped_line_reader() -> Predictor:
     return load_line_reader()
 
 
-def prepare(source: Path | bytes, row: bool = False, name: str | None = None) -> tuple[np.ndarray, Prepared]:
+def prepare(source: Path | bytes, row: bool = False, name: str | None = None) -> tuple[Decoded, Prepared]:
     """Read an image and find its digit (predict mode) or its lines (read mode). Raises ImageError."""
-    gray = read_gray(source, name=name)
-    return gray, prepare_page(gray) if row else segment(gray)
+    decoded = decode_image(source, name=name)
+    scale = decoded.scale
+    return decoded, prepare_page(decoded.gray, scale) if row else segment(decoded.gray, source_scale=scale)
 
 
 def source_label(source: Path | bytes, name: str | None) -> str:
@@ -80,10 +82,11 @@ def read_image(predictor: Predictor | None, source: Path | bytes, row: bool = Fa
     """
     label = source_label(source, name)
     try:
-        gray, prepared = prepare(source, row=row, name=label)
+        decoded, prepared = prepare(source, row=row, name=label)
     except ImageError as exc:
         return Reading({"path": label, "error": str(exc)})
-    return Reading(score_prepared([(label, prepared)], predictor, reader, min_confidence)[0], gray, prepared)
+    answer = score_prepared([(label, prepared)], predictor, reader, min_confidence)[0]
+    return Reading(answer, decoded.gray, prepared, decoded.scale)
 
 
 def recognize(predictor: Predictor, source: Path | bytes, row: bool = False, name: str | None = None,

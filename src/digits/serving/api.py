@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+from urllib.parse import urlsplit
 
 import cv2
 import numpy as np
@@ -24,8 +26,10 @@ router = APIRouter(prefix="/api")
 
 UPLOAD_ERRORS = {
     400: {"model": ErrorBody, "description": "Empty, truncated or non-image upload, or malformed multipart"},
+    408: {"model": ErrorBody, "description": "The body did not arrive in time"},
     411: {"model": ErrorBody, "description": "A multipart body without Content-Length"},
     413: {"model": ErrorBody, "description": "Larger than the upload limit"},
+    503: {"model": ErrorBody, "description": "Busy reading other images: try again after Retry-After seconds"},
 }
 IMAGE_BODY = {
     "requestBody": {
@@ -59,11 +63,34 @@ def png_data_url(image: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(encode(np.clip(image, 0, 255).astype(np.uint8), "PNG")).decode()
 
 
+async def in_a_slot(request: Request, work, *args):
+    """Run CPU-heavy work in a worker thread once one of the app's read slots is free; 503 after waiting too long.
+
+    The slots bound how many images are decoded at once, and so the server's memory."""
+    settings: ServeSettings = request.app.state.settings
+    slots: asyncio.Semaphore = request.app.state.read_slots
+    try:
+        await asyncio.wait_for(slots.acquire(), timeout=settings.queue_seconds)
+    except TimeoutError:
+        raise ApiError(503, "busy reading other images; try again in a few seconds", {"Retry-After": "5"}) from None
+    try:
+        return await run_in_threadpool(work, *args)
+    finally:
+        slots.release()
+
+
+def check_origin(request: Request) -> None:
+    """A state-changing request from a page on another site (a browser says so in Origin) is refused."""
+    origin = request.headers.get("origin")
+    if origin and urlsplit(origin).netloc not in (request.headers.get("host"), *request.app.state.settings.allowed_hosts):
+        raise ApiError(403, f"requests from {origin} are not accepted")
+
+
 async def read_request(request: Request, settings: ServeSettings, predictor: Predictor, row: bool,
                        reader: Predictor | None = None) -> tuple[Reading, dict]:
     """The upload read as `read_image` reads a file: (reading, the other form fields). Unreadable: 400."""
     data, fields = await read_upload(request, settings.max_upload_bytes)
-    reading = await run_in_threadpool(read_image, predictor, data, row, "upload", reader)
+    reading = await in_a_slot(request, read_image, predictor, data, row, "upload", reader)
     if reading.error:
         raise ApiError(400, reading.error)
     return reading, fields
@@ -101,16 +128,20 @@ def digit_field(fields: dict, name: str, required: bool) -> int | None:
     return int(value)
 
 
-@router.post("/feedback", response_model=FeedbackStored, response_model_exclude_unset=True, responses=UPLOAD_ERRORS,
+FEEDBACK_ERRORS = {**UPLOAD_ERRORS, 403: {"model": ErrorBody, "description": "Sent by a page of another site"}}
+
+
+@router.post("/feedback", response_model=FeedbackStored, response_model_exclude_unset=True, responses=FEEDBACK_ERRORS,
              openapi_extra=FEEDBACK_BODY,
              summary="Store a correction: multipart with 'file' (the image) and 'label' (a digit) or 'text' (a number)")
 async def feedback(request: Request, settings: SettingsDep, predictor: PredictorDep, reader: LineReaderDep,
                    store: FeedbackDep) -> dict:
+    check_origin(request)
     data, fields = await read_upload(request, settings.max_upload_bytes)
     if fields.get("text") is not None and fields.get("label") is None:
-        return await store_number(data, fields["text"], predictor, reader, store)
+        return await store_number(request, data, fields["text"], predictor, reader, store)
     label, predicted = digit_field(fields, "label", required=True), digit_field(fields, "predicted", required=False)
-    reading = await run_in_threadpool(read_image, predictor, data, False, "upload")
+    reading = await in_a_slot(request, read_image, predictor, data, False, "upload")
     if reading.error:
         raise ApiError(400, reading.error)
     if not reading.inputs:
@@ -129,18 +160,20 @@ async def model_card(predictor: PredictorDep) -> ModelCard:
     return predictor.card
 
 
-async def store_number(data: bytes, text: str, predictor: Predictor, reader: Predictor, store: FeedbackStore) -> dict:
+async def store_number(request: Request, data: bytes, text: str, predictor: Predictor, reader: Predictor,
+                       store: FeedbackStore) -> dict:
     """A corrected number: stored as strings with their line images, never squashed into one digit."""
     text = text.strip().replace("\r\n", "\n")
     if not text or set(text.replace("\n", "")) - NUMBER_CHARS or "\n\n" in text:
         raise ApiError(400, "field 'text' must be the number: 0-9 . , - and one line of text per line of writing")
-    reading = await run_in_threadpool(read_image, predictor, data, True, "upload", reader)
+    reading = await in_a_slot(request, read_image, predictor, data, True, "upload", reader)
     if reading.error:
         raise ApiError(400, reading.error)
     if not reading.prepared.lines:
         raise ApiError(400, f"no number to learn from: {reading.answer['reason']}")
     try:
-        lines, digits = await run_in_threadpool(corrected_parts, reading.gray, reading.prepared, reading.answer, text)
+        lines, digits = await in_a_slot(request, corrected_parts, reading.gray, reading.prepared, reading.answer, text,
+                                        reading.scale)
     except ValueError as exc:
         raise ApiError(400, str(exc)) from None
     ids = await run_in_threadpool(store.add_number, data, lines, digits)

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -12,6 +13,7 @@ from fastapi_offline import FastAPIOffline
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.exceptions import HTTPException
 
 from digits import __version__
@@ -29,12 +31,13 @@ async def lifespan(app: FastAPI):
     settings: ServeSettings = app.state.settings
     app.state.predictor = load_predictor(settings.model)
     app.state.line_reader = load_line_reader(settings.reader)
+    app.state.read_slots = asyncio.Semaphore(settings.max_concurrent_reads)
     app.state.feedback = FeedbackStore(settings.feedback_db)
     yield
 
 
 async def api_error(request: Request, exc: ApiError) -> JSONResponse:
-    return JSONResponse({"error": str(exc)}, status_code=exc.status)
+    return JSONResponse({"error": str(exc)}, status_code=exc.status, headers=exc.headers)
 
 
 async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
@@ -53,7 +56,8 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     # /docs with Swagger UI's files served by the app itself, not a CDN: the API docs work offline too.
     app = FastAPIOffline(title="digits", summary="Handwritten digit recognition", version=__version__, lifespan=lifespan,
                          favicon_url="/favicon.ico")
-    app.state.settings = settings or ServeSettings()
+    app.state.settings = settings = settings or ServeSettings()
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
