@@ -18,7 +18,7 @@ def run_script(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
 
 
 def test_every_benchmark_is_covered():
-    assert BENCHMARKS == ["latency.py", "load_test.py", "real_images.py", "train_models.py"]
+    assert BENCHMARKS == ["hostile.py", "latency.py", "load_test.py", "real_images.py", "train_models.py"]
 
 
 @pytest.mark.parametrize("script", BENCHMARKS)

@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 MAX_CHARS = 12
+THIN_ONES = 0.2  # share of ones written as a single thin stroke rather than taken from MNIST
 
 
 def random_number_text(rng: np.random.Generator) -> str:
@@ -73,6 +74,16 @@ def _digit_glyph(image: np.ndarray, height: int, stroke: int) -> np.ndarray:
     return glyph
 
 
+def _thin_one(height: int, rng: np.random.Generator) -> np.ndarray:
+    """A '1' as many people (and handwriting fonts) write it: one straight, thin, slightly leaning stroke."""
+    pen = max(1, int(round(height * rng.uniform(0.03, 0.08))))
+    lean = int(round(height * rng.uniform(-0.12, 0.12)))
+    glyph = np.zeros((height, abs(lean) + 2 * pen + 2), np.float32)
+    top_x = pen + 1 + max(lean, 0)
+    cv2.line(glyph, (top_x, 0), (top_x - lean, height - 1), 1.0, pen, cv2.LINE_AA)
+    return glyph
+
+
 def _separator_glyph(char: str, height: int, rng: np.random.Generator) -> tuple[np.ndarray, int]:
     """A point, comma or minus as a pen draws it: (ink, its top's offset from the digits' top)."""
     pen = max(2, int(round(height * rng.uniform(0.07, 0.12))))
@@ -101,7 +112,10 @@ def render_number(text: str, bank: dict[int, np.ndarray], rng: np.random.Generat
         if char.isdigit():
             pool = bank[int(char)]
             size = int(round(h * rng.uniform(0.88, 1.1)))
-            glyph = _digit_glyph(pool[int(rng.integers(len(pool)))], size, style.stroke)
+            if char == "1" and rng.random() < THIN_ONES:
+                glyph = _thin_one(size, rng)
+            else:
+                glyph = _digit_glyph(pool[int(rng.integers(len(pool)))], size, style.stroke)
             top = int(round(rng.uniform(-style.baseline, style.baseline) * h)) + (h - size)
         else:
             glyph, top = _separator_glyph(char, h, rng)
