@@ -63,7 +63,7 @@ def print_answers(paths: list[Path], model: Path | None, as_json: bool, explain:
     """Answer every image in order, streamed to `out` (JSON lines or a table); return how many failed."""
     files, skipped = expand_paths(paths, recursive)
     for line in skipped:
-        err.print(escape(line), highlight=False)
+        err.print(escape(line), highlight=False, soft_wrap=True)
     if not files:
         raise DigitsError("no image files found in the given paths")
     if explain is not None and explain.exists() and not explain.is_dir():
@@ -83,7 +83,7 @@ def print_answers(paths: list[Path], model: Path | None, as_json: bool, explain:
     if table is not None:
         out.print(table)
     if explain and errors < len(files):
-        err.print(f"what the model saw, per image: {escape(str(explain))}", highlight=False)
+        err.print(f"what the model saw, per image: {escape(str(explain))}", highlight=False, soft_wrap=True)
     if errors:
         err.print(f"[red]{errors} of {len(files)} file(s) could not be read[/]", highlight=False)
     return errors
