@@ -100,7 +100,9 @@ def timed(call) -> tuple[str, float]:
 
 
 def api_answer(response: httpx.Response) -> str:
-    body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
+    if not response.headers.get("content-type", "").startswith("application/json"):
+        return f"{response.status_code} {response.text[:70]}"
+    body = response.json()
     detail = body.get("error") or body.get("reason") or body.get("text") or body.get("digit")
     return f"{response.status_code} {str(detail)[:70]}"
 

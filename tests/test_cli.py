@@ -157,3 +157,11 @@ def test_evaluating_the_shipped_model_needs_only_the_test_files(tiny_mnist_dir, 
 def test_listing_models_shows_both_kinds():
     result = run_cli("models")
     assert result.returncode == 0 and "crnn" in result.stdout and "a number" in result.stdout
+
+
+def test_help_is_plain_and_whole_at_80_columns():
+    for command in (("--help",), ("train", "--help"), ("predict", "--help"), ("read", "--help")):
+        result = run_cli(*command)
+        assert result.returncode == 0
+        assert "<bool>" not in result.stdout and "…" not in result.stdout, command
+    assert "--validation-fraction" in run_cli("train", "--help").stdout

@@ -130,3 +130,8 @@ def test_boxes_are_in_the_files_pixels_even_for_a_photo_reduced_while_decoding(p
     assert answer["digit"] == 6
     x, y, w, h = answer["box"]
     assert abs(x - 3000) < 40 and abs(y - 1000) < 40 and abs(h - 600) < 60
+
+
+def test_bytes_without_a_name_are_called_image_not_their_repr(predictor):
+    answer = recognize(predictor, encode(np.full((60, 60), 240, np.uint8), "PNG"))
+    assert answer["path"] == "image"
