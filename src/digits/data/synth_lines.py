@@ -15,7 +15,6 @@ import cv2
 import numpy as np
 
 MAX_CHARS = 12
-THIN_ONES = 0.2  # share of ones written as a single thin stroke rather than taken from MNIST
 
 
 def random_number_text(rng: np.random.Generator) -> str:
@@ -74,37 +73,34 @@ def _digit_glyph(image: np.ndarray, height: int, stroke: int) -> np.ndarray:
     return glyph
 
 
-def _thin_one(height: int, rng: np.random.Generator) -> np.ndarray:
-    """A '1' as many people (and handwriting fonts) write it: one straight, thin, slightly leaning stroke."""
-    pen = max(1, int(round(height * rng.uniform(0.03, 0.08))))
-    lean = int(round(height * rng.uniform(-0.12, 0.12)))
-    glyph = np.zeros((height, abs(lean) + 2 * pen + 2), np.float32)
-    top_x = pen + 1 + max(lean, 0)
-    cv2.line(glyph, (top_x, 0), (top_x - lean, height - 1), 1.0, pen, cv2.LINE_AA)
-    return glyph
+def _separator_glyph(char: str, height: int, rng: np.random.Generator, dots: str = "pen") -> tuple[np.ndarray, int]:
+    """A point, comma or minus as a pen draws it: (ink, its top's offset from the digits' top).
 
-
-def _separator_glyph(char: str, height: int, rng: np.random.Generator) -> tuple[np.ndarray, int]:
-    """A point, comma or minus as a pen draws it: (ink, its top's offset from the digits' top)."""
+    dots="pen": a point about as wide as the pen (what the number reader was trained on);
+    dots="stroke": a pressed point about as wide as the digits' own strokes (MNIST's are thick).
+    """
     pen = max(2, int(round(height * rng.uniform(0.07, 0.12))))
     if char == "-":
         width = int(round(height * rng.uniform(0.3, 0.55)))
         glyph = np.zeros((pen + 2, width + 2), np.float32)
         cv2.line(glyph, (1, 1 + pen // 2), (width, 1 + pen // 2 + int(rng.integers(-1, 2))), 1.0, pen)
         return glyph, int(height * rng.uniform(0.4, 0.55))
-    radius = max(2, int(round(height * rng.uniform(0.055, 0.095))))  # a pressed dot: about as wide as a digit's stroke
-    size = radius * 2 + 3
+    radius = max(2, int(round(height * rng.uniform(0.055, 0.095)))) if dots == "stroke" else None
+    size = radius * 2 + 3 if radius else pen * 2 + 2
     tail = int(round(height * 0.25)) if char == "," else 0
     glyph = np.zeros((size + tail, size + tail // 2), np.float32)
     centre = (size // 2, size // 2)
-    cv2.circle(glyph, centre, radius, 1.0, -1)
+    cv2.circle(glyph, centre, radius or max(1, pen // 2 + int(rng.integers(0, 2))), 1.0, -1)
     if tail:
         cv2.line(glyph, centre, (max(0, centre[0] - tail // 2), size + tail - 2), 1.0, max(1, pen - 1))
     return glyph, height - size + int(rng.integers(0, max(1, pen)))
 
 
-def render_number(text: str, bank: dict[int, np.ndarray], rng: np.random.Generator, style: Style | None = None) -> np.ndarray:
-    """The ink of `text` written with digits drawn from `bank` (digit -> (N, 28, 28) images); (H, W) in [0, 1]."""
+def render_number(text: str, bank: dict[int, np.ndarray], rng: np.random.Generator, style: Style | None = None,
+                  dots: str = "pen") -> np.ndarray:
+    """The ink of `text` written with digits drawn from `bank` (digit -> (N, 28, 28) images); (H, W) in [0, 1].
+
+    `dots` sizes the points and commas (see `_separator_glyph`)."""
     style = style or random_style(rng)
     h = style.height
     glyphs = []
@@ -112,13 +108,10 @@ def render_number(text: str, bank: dict[int, np.ndarray], rng: np.random.Generat
         if char.isdigit():
             pool = bank[int(char)]
             size = int(round(h * rng.uniform(0.88, 1.1)))
-            if char == "1" and rng.random() < THIN_ONES:
-                glyph = _thin_one(size, rng)
-            else:
-                glyph = _digit_glyph(pool[int(rng.integers(len(pool)))], size, style.stroke)
+            glyph = _digit_glyph(pool[int(rng.integers(len(pool)))], size, style.stroke)
             top = int(round(rng.uniform(-style.baseline, style.baseline) * h)) + (h - size)
         else:
-            glyph, top = _separator_glyph(char, h, rng)
+            glyph, top = _separator_glyph(char, h, rng, dots)
         glyphs.append((glyph, top, char))
     margin = h
     width = sum(g.shape[1] for g, _, _ in glyphs) + int(abs(style.gap) * h * len(glyphs)) + 2 * margin

@@ -79,15 +79,9 @@ def make_lines(bank: dict[int, np.ndarray], count: int, seed: int) -> tuple[list
 
 
 def roughen(batch: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """What real images leave in the ink map: other pen widths, soft edges, faint ink, background noise."""
+    """What real images leave in the ink map: soft edges, faint ink, background noise."""
     out = batch.copy()
-    kernel = np.ones((2, 2), np.uint8)
     for i in range(len(out)):
-        stroke = rng.random()
-        if stroke < 0.15:  # a finer pen than the digits were drawn with
-            out[i, ..., 0] = cv2.erode(out[i, ..., 0], kernel)
-        elif stroke < 0.3:  # a broader one
-            out[i, ..., 0] = cv2.dilate(out[i, ..., 0], kernel)
         if rng.random() < 0.5:
             out[i, ..., 0] = cv2.GaussianBlur(out[i, ..., 0], (0, 0), float(rng.uniform(0.3, 1.0)))
         out[i] *= rng.uniform(0.7, 1.0)
