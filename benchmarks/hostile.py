@@ -131,6 +131,28 @@ def server_cases(base: str, uploads: dict[str, bytes], side_case: str, pid: int)
     return rows
 
 
+def stalled_case(base: str, count: int = 300) -> tuple[str, str, float]:
+    """`count` clients send half their headers and stall; after the header deadline the server has dropped
+    them, and a normal request is answered."""
+    host, port = base.removeprefix("http://").split(":")
+    start = time.perf_counter()
+    stalled = []
+    for _ in range(count):
+        connection = socket.create_connection((host, int(port)), timeout=15)
+        connection.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        stalled.append(connection)
+    dropped = 0
+    for connection in stalled:
+        try:
+            dropped += connection.recv(1024) == b""
+        except OSError:
+            pass
+        connection.close()
+    answer = httpx.get(base + "/api/health", timeout=10).status_code
+    return (f"{count} clients stalling inside their headers", f"{dropped} dropped by the server; then health {answer}",
+            time.perf_counter() - start)
+
+
 def cli_cases(folder: Path) -> list[tuple[str, str, float]]:
     fifo = folder / "p.png"
     os.mkfifo(fifo)
@@ -154,6 +176,8 @@ def main() -> None:
     server, base = start_server(folder / "feedback.sqlite3")
     try:
         rows = server_cases(base, uploads, side_case, server.pid) + cli_cases(folder)
+        if not args.smoke:  # waits out the 10 s header deadline
+            rows.append(stalled_case(base))
     finally:
         server.terminate()
         _, log = server.communicate(timeout=30)

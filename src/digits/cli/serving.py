@@ -30,6 +30,7 @@ def serve(
 
     from digits.reading.predictor import load_line_reader, load_predictor
     from digits.serving.app import create_app
+    from digits.serving.protocol import HeaderTimeoutProtocol
     from digits.serving.settings import ServeSettings
 
     load_predictor(model)  # a bad --model or --reader fails here, with one line, before the server starts
@@ -39,10 +40,10 @@ def serve(
     settings = ServeSettings(model=model, reader=reader, feedback_db=feedback_db, max_upload_bytes=max_upload_mb * 2**20,
                              allowed_hosts=list(dict.fromkeys(hosts)))
     out.print(f"serving on http://{host}:{port}  (API docs: /docs, corrections: {feedback_db})")
-    # Bounded connections (past them, an immediate 503) and short keep-alives: stalled clients cannot take
-    # every file descriptor; headers are capped at 16 KB.
+    # Bounded connections (past them, an immediate 503), short keep-alives and a deadline for headers:
+    # stalled clients cannot take every file descriptor; headers are capped at 16 KB.
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", limit_concurrency=256,
-                timeout_keep_alive=5, h11_max_incomplete_event_size=16 * 1024)
+                timeout_keep_alive=5, h11_max_incomplete_event_size=16 * 1024, http=HeaderTimeoutProtocol)
 
 
 def feedback_export(

@@ -1,0 +1,52 @@
+"""An HTTP protocol for uvicorn that drops clients too slow to send their request line and headers.
+
+uvicorn times out idle kept-alive connections, but a client that sends half a
+request and stalls ("slowloris") is held forever, and enough of them take every
+file descriptor. This protocol gives each request HEADER_SECONDS to finish its
+headers; the body has its own deadline in `upload.read_upload`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+HEADER_SECONDS = 10.0
+
+
+class HeaderTimeoutProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, with a deadline for every request's headers."""
+
+    header_seconds = HEADER_SECONDS
+    _deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._start_deadline()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._start_deadline()  # the next request on a kept-alive connection gets its own deadline
+
+    def on_headers_complete(self) -> None:
+        self._cancel_deadline()
+        super().on_headers_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_deadline()
+        super().connection_lost(exc)
+
+    def _start_deadline(self) -> None:
+        if self._deadline is None:
+            self._deadline = self.loop.call_later(self.header_seconds, self._too_slow)
+
+    def _cancel_deadline(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _too_slow(self) -> None:
+        self._deadline = None
+        if not self.transport.is_closing():
+            self.transport.close()
