@@ -153,6 +153,44 @@ def stalled_case(base: str, count: int = 300) -> tuple[str, str, float]:
             time.perf_counter() - start)
 
 
+def crash_case(folder: Path, digit: bytes, seconds: float = 3.0) -> tuple[str, str, float]:
+    """4 clients store corrections while the server is killed with SIGKILL: every acknowledged row must be there."""
+    import signal
+    import sqlite3
+    import threading
+
+    db = folder / "crash.sqlite3"
+    server, base = start_server(db)
+    acknowledged: list[int] = []
+    stop = time.perf_counter() + seconds
+
+    def writer() -> None:
+        with httpx.Client(timeout=5) as client:
+            while time.perf_counter() < stop + 5:
+                try:
+                    response = client.post(base + "/api/feedback", files={"file": ("d.png", digit)}, data={"label": "1"})
+                except httpx.HTTPError:
+                    return  # the server is gone
+                if response.status_code == 200:
+                    acknowledged.append(response.json()["id"])
+
+    start = time.perf_counter()
+    threads = [threading.Thread(target=writer) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    time.sleep(seconds)
+    server.send_signal(signal.SIGKILL)
+    for thread in threads:
+        thread.join()
+    server.wait()
+    with sqlite3.connect(db) as connection:
+        stored = {row[0] for row in connection.execute("SELECT id FROM feedback")}
+        integrity = connection.execute("PRAGMA integrity_check").fetchone()[0]
+    lost = len(set(acknowledged) - stored)
+    return (f"server killed (SIGKILL) during {len(acknowledged)} acknowledged corrections",
+            f"{lost} lost; integrity_check {integrity}", time.perf_counter() - start)
+
+
 def cli_cases(folder: Path) -> list[tuple[str, str, float]]:
     fifo = folder / "p.png"
     os.mkfifo(fifo)
@@ -178,6 +216,9 @@ def main() -> None:
         rows = server_cases(base, uploads, side_case, server.pid) + cli_cases(folder)
         if not args.smoke:  # waits out the 10 s header deadline
             rows.append(stalled_case(base))
+        one = np.full((60, 60), 255, np.uint8)
+        one[10:50, 28:33] = 0  # a small "1": many corrections per second
+        rows.append(crash_case(folder, png(one), seconds=1.0 if args.smoke else 3.0))
     finally:
         server.terminate()
         _, log = server.communicate(timeout=30)

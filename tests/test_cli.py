@@ -165,3 +165,20 @@ def test_help_is_plain_and_whole_at_80_columns():
         assert result.returncode == 0
         assert "<bool>" not in result.stdout and "…" not in result.stdout, command
     assert "--validation-fraction" in run_cli("train", "--help").stdout
+
+
+def test_an_unreadable_file_argument_is_not_a_usage_error(tmp_path, handwritten):
+    """The argument parser must not reject a file it thinks unreadable: it becomes one error row, the rest are read."""
+    _write_digit(tmp_path / "locked.png", handwritten, 1)
+    _write_digit(tmp_path / "open.png", handwritten, 0)
+    code = (
+        "import os, sys\n"
+        "real = os.access\n"
+        "os.access = lambda p, mode, *a, **k: False if str(p).endswith('locked.png') else real(p, mode, *a, **k)\n"
+        f"sys.argv = ['digits', 'predict', {str(tmp_path / 'locked.png')!r}, {str(tmp_path / 'open.png')!r}, '--json']\n"
+        "from digits.cli import main\n"
+        "main()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode != 2 and "Usage" not in result.stderr
+    assert [json.loads(line)["path"].rsplit("/", 1)[-1] for line in result.stdout.splitlines()] == ["locked.png", "open.png"]

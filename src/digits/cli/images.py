@@ -126,7 +126,8 @@ def table_row(answer: dict, row: bool) -> tuple[str, str, str, str]:
     return path, str(answer["digit"]), f"{answer['confidence']:.3f}", answer.get("note", "")
 
 
-PathsArgument = Annotated[list[Path], typer.Argument(help="Image files or folders of images.", metavar="PATH")]
+PathsArgument = Annotated[list[Path], typer.Argument(help="Image files or folders of images.", metavar="PATH",
+                                                     readable=False)]  # an unreadable file is an error row of its own, not a usage error
 ModelOption = Annotated[Optional[Path], typer.Option("--model", "-m", help="ONNX file or run folder (default: the shipped model).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object per line instead of a table.")]
 ExplainOption = Annotated[Optional[Path], typer.Option("--explain", metavar="DIR", help="Write what the model saw and the boxes, per image, into this folder.")]
