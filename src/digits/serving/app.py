@@ -13,7 +13,6 @@ from fastapi_offline import FastAPIOffline
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.exceptions import HTTPException
 
 from digits import __version__
@@ -34,6 +33,22 @@ async def lifespan(app: FastAPI):
     app.state.read_slots = asyncio.Semaphore(settings.max_concurrent_reads)
     app.state.feedback = FeedbackStore(settings.feedback_db)
     yield
+
+
+def _host_name(header: str) -> str:
+    """The host of a Host header without its port: "127.0.0.1:8000" -> "127.0.0.1", "[::1]:8000" -> "[::1]"."""
+    if header.startswith("["):
+        return header[: header.find("]") + 1]
+    return header.split(":", 1)[0]
+
+
+async def trusted_hosts(request: Request, call_next):
+    """Serve only requests addressed to a known host: a page elsewhere cannot reach this server by rebinding
+    a domain name to it (DNS rebinding). Refused in the same {"error"} shape as every other error."""
+    host = _host_name(request.headers.get("host", ""))
+    if host not in request.app.state.settings.allowed_hosts:
+        return JSONResponse({"error": f"host {host!r} is not served here"}, status_code=400)
+    return await call_next(request)
 
 
 async def api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -57,7 +72,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     app = FastAPIOffline(title="digits", summary="Handwritten digit recognition", version=__version__, lifespan=lifespan,
                          favicon_url="/favicon.ico")
     app.state.settings = settings = settings or ServeSettings()
-    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
+    app.middleware("http")(trusted_hosts)
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
