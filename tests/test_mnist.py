@@ -86,7 +86,7 @@ def test_a_failed_download_leaves_no_empty_cache_folder(tmp_path, monkeypatch):
     cache = tmp_path / "cache" / "mnist"
     with pytest.raises(DataError, match="no network"):
         mnist.resolve_data_dir(None, cache)
-    assert not cache.exists()
+    assert not cache.exists() and not cache.parent.exists()
 
 
 def test_only_the_test_split_can_be_loaded(tiny_mnist_dir, tmp_path):

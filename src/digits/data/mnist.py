@@ -80,7 +80,7 @@ def resolve_data_dir(
         if missing:
             raise DataError(f"{data_dir}: missing MNIST file(s): {', '.join(missing)}")
         return data_dir
-    existed = cache_dir.exists()
+    created = [folder for folder in (cache_dir, cache_dir.parent) if not folder.exists()]  # deepest first
     try:
         for spec in _files(splits).values():
             if locate_file(cache_dir, spec.name) is not None:
@@ -89,8 +89,9 @@ def resolve_data_dir(
                 raise DataError(f"{cache_dir}: {spec.name} is not cached and downloading is turned off")
             download_verified([m + spec.name for m in MIRRORS], cache_dir / spec.name, spec.sha256, on_progress)
     except DataError:
-        if not existed and cache_dir.is_dir() and not any(cache_dir.iterdir()):
-            cache_dir.rmdir()
+        for folder in created:  # leave no empty folder behind that this call made
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
         raise
     return cache_dir
 
