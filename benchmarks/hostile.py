@@ -13,7 +13,6 @@ which must all be 0.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import socket
 import subprocess
@@ -25,13 +24,12 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-from PIL import Image
+
+from digits.data.synth import encode
 
 
-def png(array: np.ndarray, mode: str | None = None) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(array, mode).save(buffer, format="PNG", optimize=True)
-    return buffer.getvalue()
+def png(array: np.ndarray) -> bytes:
+    return encode(array, "PNG")
 
 
 def dots(step: int, size: int, stroke: bool) -> bytes:
@@ -44,9 +42,7 @@ def dots(step: int, size: int, stroke: bool) -> bytes:
 
 
 def other_format(fmt: str) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 64), (255, 255, 255)).save(buffer, format=fmt)
-    return buffer.getvalue()
+    return encode(np.full((64, 64, 3), 255, np.uint8), fmt)
 
 
 def corpus(smoke: bool) -> dict[str, bytes]:
@@ -55,7 +51,7 @@ def corpus(smoke: bool) -> dict[str, bytes]:
     rgba = np.zeros((side, side, 4), np.uint8)
     rgba[side // 4 : 3 * side // 4, side // 2 - side // 60 : side // 2 + side // 60, 3] = 255  # a "1" in alpha only
     cases = {"dots beside a stroke (29,000 marks)": dots(6, 3, True), "16,000 equal marks": dots(8, 4, False),
-             f"{side}x{side} RGBA PNG": png(rgba, "RGBA"), "empty body": b"", "text file": b"hello, not an image"}
+             f"{side}x{side} RGBA PNG": png(rgba), "empty body": b"", "text file": b"hello, not an image"}
     for fmt in ("DDS", "BLP", "SPIDER", "TGA", "ICO", "EPS"):
         try:
             cases[f"{fmt} file (not an allowed format)"] = other_format(fmt)
@@ -176,19 +172,22 @@ def crash_case(folder: Path, digit: bytes, seconds: float = 3.0) -> tuple[str, s
 
     start = time.perf_counter()
     threads = [threading.Thread(target=writer) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    time.sleep(seconds)
-    server.send_signal(signal.SIGKILL)
-    for thread in threads:
-        thread.join()
-    server.wait()
+    try:
+        for thread in threads:
+            thread.start()
+        time.sleep(seconds)
+    finally:
+        server.send_signal(signal.SIGKILL)
+        for thread in threads:
+            thread.join()
+        server.wait()
     with sqlite3.connect(db) as connection:
         stored = {row[0] for row in connection.execute("SELECT id FROM feedback")}
         integrity = connection.execute("PRAGMA integrity_check").fetchone()[0]
     lost = len(set(acknowledged) - stored)
+    traceback = " TRACEBACK" if "Traceback" in server.stderr.read() else ""
     return (f"server killed (SIGKILL) during {len(acknowledged)} acknowledged corrections",
-            f"{lost} lost; integrity_check {integrity}", time.perf_counter() - start)
+            f"{lost} lost; integrity_check {integrity}{traceback}", time.perf_counter() - start)
 
 
 def cli_cases(folder: Path) -> list[tuple[str, str, float]]:

@@ -209,7 +209,7 @@ def test_when_every_read_slot_is_taken_the_api_says_busy_instead_of_piling_up(tm
 
 
 def test_a_client_that_stalls_inside_its_headers_is_dropped(tmp_path):
-    """Slowloris: half a request line and headers, then nothing; the server closes the connection."""
+    """Slowloris: half a request line and headers, then nothing; or endless headers. The server closes both."""
     import socket
     import threading
     import time
@@ -228,7 +228,8 @@ def test_a_client_that_stalls_inside_its_headers_is_dropped(tmp_path):
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical", http=Quick))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    while not server.started:
+    deadline = time.time() + 30
+    while not server.started and time.time() < deadline:
         time.sleep(0.05)
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=5) as stalled:
@@ -236,9 +237,13 @@ def test_a_client_that_stalls_inside_its_headers_is_dropped(tmp_path):
             started = time.perf_counter()
             assert stalled.recv(1024) == b""  # closed by the server, not answered
             assert time.perf_counter() - started < 3
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as bloated:
+            bloated.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"x" * 20_000)
+            assert bloated.recv(1024) == b""  # over 16 KB of headers: closed at once
         with socket.create_connection(("127.0.0.1", port), timeout=5) as normal:
             normal.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
             assert b"200 OK" in normal.recv(4096)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+

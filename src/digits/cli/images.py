@@ -31,8 +31,12 @@ def expand_paths(paths: list[Path], recursive: bool = False) -> tuple[list[Path]
         if not path.is_dir():
             files.append(path)
             continue
-        found = path.rglob("*") if recursive else path.iterdir()
-        inside = sorted(p for p in found if not any(part.startswith(".") for part in p.relative_to(path).parts))
+        try:
+            found = path.rglob("*") if recursive else path.iterdir()
+            inside = sorted(p for p in found if not any(part.startswith(".") for part in p.relative_to(path).parts))
+        except OSError as exc:
+            skipped.append(f"{path}: cannot list this folder ({exc.strerror or exc})")
+            continue
         files += [p for p in inside if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
         folders = [p for p in inside if p.is_dir()]
         others = [p for p in inside if p.is_file() and p.suffix.lower() not in IMAGE_SUFFIXES]

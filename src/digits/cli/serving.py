@@ -43,7 +43,7 @@ def serve(
     # Bounded connections (past them, an immediate 503), short keep-alives and a deadline for headers:
     # stalled clients cannot take every file descriptor; headers are capped at 16 KB.
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", limit_concurrency=256,
-                timeout_keep_alive=5, h11_max_incomplete_event_size=16 * 1024, http=HeaderTimeoutProtocol)
+                timeout_keep_alive=5, http=HeaderTimeoutProtocol)
 
 
 def feedback_export(

@@ -80,7 +80,7 @@ def resolve_data_dir(
         if missing:
             raise DataError(f"{data_dir}: missing MNIST file(s): {', '.join(missing)}")
         return data_dir
-    created = [folder for folder in (cache_dir, cache_dir.parent) if not folder.exists()]  # deepest first
+    created = [folder for folder in (cache_dir, *cache_dir.parents) if not folder.exists()]  # deepest first
     try:
         for spec in _files(splits).values():
             if locate_file(cache_dir, spec.name) is not None:

@@ -85,12 +85,20 @@ def _separator_glyph(char: str, height: int, rng: np.random.Generator, dots: str
         glyph = np.zeros((pen + 2, width + 2), np.float32)
         cv2.line(glyph, (1, 1 + pen // 2), (width, 1 + pen // 2 + int(rng.integers(-1, 2))), 1.0, pen)
         return glyph, int(height * rng.uniform(0.4, 0.55))
-    radius = max(2, int(round(height * rng.uniform(0.055, 0.095)))) if dots == "stroke" else None
-    size = radius * 2 + 3 if radius else pen * 2 + 2
+    if dots == "stroke":
+        radius = max(2, int(round(height * rng.uniform(0.055, 0.095))))
+        size = radius * 2 + 3
+    elif dots == "pen":
+        size = pen * 2 + 2
+        radius = None  # drawn below, after the glyph is laid out (the order the random numbers are drawn in)
+    else:
+        raise ValueError(f"dots must be 'pen' or 'stroke', not {dots!r}")
     tail = int(round(height * 0.25)) if char == "," else 0
     glyph = np.zeros((size + tail, size + tail // 2), np.float32)
     centre = (size // 2, size // 2)
-    cv2.circle(glyph, centre, radius or max(1, pen // 2 + int(rng.integers(0, 2))), 1.0, -1)
+    if radius is None:
+        radius = max(1, pen // 2 + int(rng.integers(0, 2)))
+    cv2.circle(glyph, centre, radius, 1.0, -1)
     if tail:
         cv2.line(glyph, centre, (max(0, centre[0] - tail // 2), size + tail - 2), 1.0, max(1, pen - 1))
     return glyph, height - size + int(rng.integers(0, max(1, pen)))

@@ -1,4 +1,5 @@
-"""An HTTP protocol for uvicorn that drops clients too slow to send their request line and headers.
+"""An HTTP protocol for uvicorn that drops clients too slow to send their request line and headers,
+or that send more than HEADER_BYTES of them.
 
 uvicorn times out idle kept-alive connections, but a client that sends half a
 request and stalls ("slowloris") is held forever, and enough of them take every
@@ -13,6 +14,7 @@ import asyncio
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 HEADER_SECONDS = 10.0
+HEADER_BYTES = 16 * 1024  # request line and headers together; httptools itself sets no limit
 
 
 class HeaderTimeoutProtocol(HttpToolsProtocol):
@@ -20,6 +22,15 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
 
     header_seconds = HEADER_SECONDS
     _deadline: asyncio.TimerHandle | None = None
+    _header_bytes = 0  # received since the current request began, until its headers are complete
+
+    def data_received(self, data: bytes) -> None:
+        if self._deadline is not None:  # still inside a request's headers
+            self._header_bytes += len(data)
+            if self._header_bytes > HEADER_BYTES:
+                self._too_slow()
+                return
+        super().data_received(data)
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -31,6 +42,7 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._cancel_deadline()
+        self._header_bytes = 0
         super().on_headers_complete()
 
     def connection_lost(self, exc: Exception | None) -> None:
