@@ -182,3 +182,16 @@ def test_an_unreadable_file_argument_is_not_a_usage_error(tmp_path, handwritten)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode != 2 and "Usage" not in result.stderr
     assert [json.loads(line)["path"].rsplit("/", 1)[-1] for line in result.stdout.splitlines()] == ["locked.png", "open.png"]
+
+
+def test_a_folder_that_cannot_be_listed_is_a_skipped_line(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from digits.cli.images import expand_paths
+
+    def refuse(self):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "iterdir", refuse)
+    files, skipped = expand_paths([tmp_path])
+    assert files == [] and "cannot list this folder (Permission denied)" in skipped[0]
