@@ -37,6 +37,11 @@ class Decoded:
     scale: float
 
 
+def source_label(source: Path | bytes, name: str | None) -> str:
+    """How errors and answers name an image: the given name, the path, or "image" for bytes."""
+    return name or (str(source) if isinstance(source, Path) else "image")
+
+
 def read_gray(source: Path | bytes, name: str | None = None) -> np.ndarray:
     """(H, W) float32 in [0, 1], 1 = white, from a file path or the file's bytes (see `decode_image`)."""
     return decode_image(source, name).gray
@@ -44,7 +49,7 @@ def read_gray(source: Path | bytes, name: str | None = None) -> np.ndarray:
 
 def decode_image(source: Path | bytes, name: str | None = None) -> Decoded:
     """The image in a file or its bytes as grey levels, at most DECODE_SIDE on its longer side."""
-    label = name or (str(source) if isinstance(source, Path) else "image")
+    label = source_label(source, name)
     data = _read_bytes(source, label)
     if not data:
         raise ImageError(f"{label}: empty file")

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from digits.errors import ImageError
-from digits.reading.decode import Decoded, decode_image
+from digits.reading.decode import Decoded, decode_image, source_label
 from digits.reading.numbers import Page, page_answer, prepare_page, read_lines
 from digits.reading.predictor import Predictor, load_line_reader
 from digits.reading.preprocess import Segmentation, segment
@@ -65,11 +65,6 @@ def prepare(source: Path | bytes, row: bool = False, name: str | None = None) ->
     decoded = decode_image(source, name=name)
     scale = decoded.scale
     return decoded, prepare_page(decoded.gray, scale) if row else segment(decoded.gray, source_scale=scale)
-
-
-def source_label(source: Path | bytes, name: str | None) -> str:
-    """How an answer names its image: the given name, the path, or "image" for bytes."""
-    return name or (str(source) if isinstance(source, Path) else "image")
 
 
 def read_image(predictor: Predictor | None, source: Path | bytes, row: bool = False, name: str | None = None,
