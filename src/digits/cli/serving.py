@@ -33,8 +33,8 @@ def serve(
     from digits.serving.protocol import HeaderTimeoutProtocol
     from digits.serving.settings import ServeSettings
 
-    load_predictor(model)  # a bad --model or --reader fails here, with one line, before the server starts
-    load_line_reader(reader)
+    predictor = load_predictor(model)  # a bad --model or --reader fails here, with one line, before the server starts
+    line_reader = load_line_reader(reader)
     feedback_db = feedback_db or default_feedback_db()
     hosts = ["localhost", "127.0.0.1", "[::1]", *([] if host in ("0.0.0.0", "::") else [host]), *(allow_host or [])]
     settings = ServeSettings(model=model, reader=reader, feedback_db=feedback_db, max_upload_bytes=max_upload_mb * 2**20,
@@ -42,7 +42,7 @@ def serve(
     out.print(f"serving on http://{host}:{port}  (API docs: /docs, corrections: {feedback_db})")
     # Bounded connections (past them, an immediate 503), short keep-alives and a deadline for headers:
     # stalled clients cannot take every file descriptor; headers are capped at 16 KB.
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", limit_concurrency=256,
+    uvicorn.run(create_app(settings, predictor, line_reader), host=host, port=port, log_level="warning", limit_concurrency=256,
                 timeout_keep_alive=5, http=HeaderTimeoutProtocol)
 
 

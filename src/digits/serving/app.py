@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 from digits import __version__
 from digits.data.feedback import FeedbackStore
 from digits.errors import first_line
-from digits.reading.predictor import load_line_reader, load_predictor
+from digits.reading.predictor import Predictor, load_line_reader, load_predictor
 from digits.serving import api, pages
 from digits.serving.settings import ServeSettings
 from digits.serving.upload import ApiError
@@ -27,10 +27,11 @@ from digits.serving.upload import ApiError
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
-    """Load the models once, at start-up; open the feedback store (the file is made on first write)."""
+    """Load the models once, at start-up (unless given to `create_app`); open the feedback store (the file is
+    made on first write)."""
     settings: ServeSettings = app.state.settings
-    app.state.predictor = load_predictor(settings.model)
-    app.state.line_reader = load_line_reader(settings.reader)
+    app.state.predictor = app.state.predictor or load_predictor(settings.model)
+    app.state.line_reader = app.state.line_reader or load_line_reader(settings.reader)
     app.state.read_slots = asyncio.Semaphore(settings.max_concurrent_reads)
     app.state.feedback = FeedbackStore(settings.feedback_db)
     yield
@@ -76,12 +77,17 @@ async def validation_error(request: Request, exc: RequestValidationError) -> JSO
     return JSONResponse({"error": f"{where}: {problem.get('msg', first_line(exc))}"}, status_code=422)
 
 
-def create_app(settings: ServeSettings | None = None) -> FastAPI:
-    """The app: the page at /, the API under /api; settings from the environment when none are given."""
+def create_app(settings: ServeSettings | None = None, predictor: Predictor | None = None,
+               line_reader: Predictor | None = None) -> FastAPI:
+    """The app: the page at /, the API under /api; settings from the environment when none are given.
+
+    Models already loaded (as `digits serve` loads them, to fail fast on a bad path) are used as they are;
+    otherwise the lifespan loads the ones the settings name."""
     # /docs with Swagger UI's files served by the app itself, not a CDN: the API docs work offline too.
     app = FastAPIOffline(title="digits", summary="Handwritten digit recognition", version=__version__, lifespan=lifespan,
                          favicon_url="/favicon.ico")
     app.state.settings = settings = settings or ServeSettings()
+    app.state.predictor, app.state.line_reader = predictor, line_reader
     app.add_middleware(TrustedHosts, hosts=settings.allowed_hosts)
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(HTTPException, http_error)
