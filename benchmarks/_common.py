@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
+import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
+
+import httpx
 
 from digits.data.tiny import write_tiny_mnist
 
@@ -33,3 +39,23 @@ def resolve_data_dir(parser: argparse.ArgumentParser, args: argparse.Namespace) 
 def smoke_out(args: argparse.Namespace, default: Path) -> Path:
     """Where to write: a throwaway folder in --smoke mode, so real results are never overwritten."""
     return Path(tempfile.mkdtemp(prefix="digits-smoke-out-")) if args.smoke else default
+
+
+def start_server(db: Path, seconds: float = 60.0) -> tuple[subprocess.Popen, str]:
+    """`digits serve` on a free loopback port with its own feedback database, once it answers /api/health:
+    (process, base URL). Its stderr is a pipe, for the caller to read for tracebacks."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "digits", "serve", "--port", str(port), "--feedback-db", str(db)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            if httpx.get(base + "/api/health", timeout=1).status_code == 200:
+                return server, base
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit(f"server did not start within {seconds:.0f} s")

@@ -25,6 +25,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 
+from _common import start_server
 from digits.data.synth import encode
 
 
@@ -58,24 +59,6 @@ def corpus(smoke: bool) -> dict[str, bytes]:
         except Exception:  # this Pillow cannot write that format here
             continue
     return cases
-
-
-def start_server(db: Path) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "digits", "serve", "--port", str(port), "--feedback-db", str(db)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if httpx.get(base + "/api/health", timeout=1).status_code == 200:
-                return server, base
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("server did not start within 60 s")
 
 
 def peak_memory_mb(pid: int) -> float:

@@ -14,15 +14,15 @@ import asyncio
 import io
 import os
 import platform
-import socket
-import subprocess
-import sys
 import tempfile
 import time
+from pathlib import Path
 
 import httpx
 import numpy as np
 from PIL import Image
+
+from _common import start_server
 
 
 def digit_png() -> bytes:
@@ -64,28 +64,13 @@ def main() -> None:
     if args.smoke:
         args.clients, args.seconds = 2, 1.0
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    db = os.path.join(tempfile.mkdtemp(prefix="digits-load-"), "feedback.sqlite3")
-    server = subprocess.Popen([sys.executable, "-m", "digits", "serve", "--port", str(port), "--feedback-db", db],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server, base = start_server(Path(tempfile.mkdtemp(prefix="digits-load-")) / "feedback.sqlite3")
     try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                if httpx.get(base + "/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            raise SystemExit("server did not start within 30 s")
         asyncio.run(drive(base + "/api/predict", 2, 2.0))  # warm up
         latencies, errors, elapsed = asyncio.run(drive(base + "/api/predict", args.clients, args.seconds))
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        server.communicate(timeout=10)
 
     ms = np.array(latencies) * 1000
     print("| clients | seconds | requests | requests/s | p50 latency | p99 latency | errors |")
