@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -50,3 +52,30 @@ def handwritten() -> dict[int, np.ndarray]:
     """One real handwritten digit of each class (from 120 MNIST test digits kept in tests/fixtures)."""
     digits = np.load(Path(__file__).parent / "fixtures" / "mnist_test_digits.npz")
     return {d: digits["images"][np.flatnonzero(digits["labels"] == d)[0]] for d in range(10)}
+
+
+@contextmanager
+def live_server(app, **config) -> Iterator[str]:
+    """A real uvicorn server for `app` on a free loopback port, in a thread: yields its base URL."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical", **config))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not server.started and time.time() < deadline:
+        time.sleep(0.05)
+    if not server.started:
+        raise RuntimeError("the test server did not start within 30 s")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -1,35 +1,22 @@
 """Schemathesis against a live server: requests generated from /openapi.json never get a 5xx, and every
 answer has the status and the shape the schema documents. Bounded to well under a minute."""
 
-import socket
-import threading
-import time
 
 import pytest
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import content_type_conformance, not_a_server_error, response_schema_conformance, status_code_conformance
 
+from conftest import live_server
 from digits.serving.app import create_app
 from digits.serving.settings import ServeSettings
 
 
 @pytest.fixture(scope="module")
 def live_schema(tmp_path_factory):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     app = create_app(ServeSettings(feedback_db=tmp_path_factory.mktemp("fuzz") / "f.sqlite3", max_upload_bytes=256 * 1024))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    yield schemathesis.openapi.from_url(f"http://127.0.0.1:{port}/openapi.json")
-    server.should_exit = True
-    thread.join(timeout=10)
+    with live_server(app) as base:
+        yield schemathesis.openapi.from_url(f"{base}/openapi.json")
 
 
 def test_generated_requests_get_documented_answers(live_schema):

@@ -211,27 +211,16 @@ def test_when_every_read_slot_is_taken_the_api_says_busy_instead_of_piling_up(tm
 def test_a_client_that_stalls_inside_its_headers_is_dropped(tmp_path):
     """Slowloris: half a request line and headers, then nothing; or endless headers. The server closes both."""
     import socket
-    import threading
     import time
 
-    import uvicorn
-
+    from conftest import live_server
     from digits.serving.protocol import HeaderTimeoutProtocol
 
     class Quick(HeaderTimeoutProtocol):
         header_seconds = 0.5
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    app = create_app(ServeSettings(feedback_db=tmp_path / "f.sqlite3"))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical", http=Quick))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    try:
+    with live_server(create_app(ServeSettings(feedback_db=tmp_path / "f.sqlite3")), http=Quick) as base:
+        port = int(base.rsplit(":", 1)[1])
         with socket.create_connection(("127.0.0.1", port), timeout=5) as stalled:
             stalled.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
             started = time.perf_counter()
@@ -243,7 +232,4 @@ def test_a_client_that_stalls_inside_its_headers_is_dropped(tmp_path):
         with socket.create_connection(("127.0.0.1", port), timeout=5) as normal:
             normal.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
             assert b"200 OK" in normal.recv(4096)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 

@@ -2,16 +2,13 @@
 
 import math
 import os
-import socket
 import sqlite3
-import threading
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-import uvicorn
 
+from conftest import live_server
 from digits.serving.app import create_app
 from digits.serving.settings import ServeSettings
 from digits.data.synth import digit_ink, encode
@@ -27,18 +24,8 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's ch
 def server(tmp_path_factory):
     """A real uvicorn server on a free loopback port, in a thread."""
     db = tmp_path_factory.mktemp("web") / "feedback.sqlite3"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    instance = uvicorn.Server(uvicorn.Config(create_app(ServeSettings(feedback_db=db)), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not instance.started and time.time() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", db
-    instance.should_exit = True
-    thread.join(timeout=10)
+    with live_server(create_app(ServeSettings(feedback_db=db))) as base:
+        yield base, db
 
 
 @pytest.fixture(scope="module")
