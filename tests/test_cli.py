@@ -187,7 +187,7 @@ def test_an_unreadable_file_argument_is_not_a_usage_error(tmp_path, handwritten)
 def test_a_folder_that_cannot_be_listed_is_a_skipped_line(tmp_path, monkeypatch):
     from pathlib import Path
 
-    from digits.cli.images import expand_paths
+    from digits.reading.files import expand_paths
 
     def refuse(self):
         raise PermissionError(13, "Permission denied")

@@ -10,8 +10,9 @@ from __future__ import annotations
 import sys
 
 import typer
+from rich.markup import escape
 
-from digits.cli import images, mnist, serving, training
+from digits.cli import batch, images, mnist, serving, training
 from digits.cli.console import err
 from digits.errors import DigitsError
 
@@ -25,6 +26,7 @@ app.command()(training.export)
 app.command()(images.predict)
 app.command()(images.read)
 app.command()(serving.serve)
+app.command()(batch.batch)
 
 feedback_app = typer.Typer(help="Corrections collected by the web page.", no_args_is_help=True)
 feedback_app.command("export")(serving.feedback_export)
@@ -36,7 +38,7 @@ def main() -> None:
     try:
         app()
     except DigitsError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)  # "[cluster]" is text, not markup
         sys.exit(1)
     except KeyboardInterrupt:
         err.print("interrupted")

@@ -1,0 +1,135 @@
+"""A batch job on Ray Data: inputs -> preparation in CPU tasks -> scoring in an actor pool -> Parquet.
+
+Streaming throughout: Ray holds only the blocks in flight, never every decoded
+image. Without an address Ray starts on this machine (its cores, or `cpus`);
+with one (`auto`, `ray://host:port`) the same job runs on that cluster.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from digits.batch.engine import import_ray
+from digits.batch.output import set_aside, tally
+from digits.batch.sources import filesystem_for
+from digits.batch.rows import MODES
+from digits.batch.sources import gather_sources
+from digits.batch.stages import Scorer, prepare_rows
+from digits.errors import DigitsError
+
+BATCH_SIZE = 256  # images per task and per scoring call: big enough to hide Ray's per-task cost
+ROWS_PER_FILE = 20_000  # answers gathered per Parquet file: few files, and little to redo when a job stops
+# Ray's CPU slots: a preparation task and a scorer fit in one CPU together, so that one CPU runs a whole job and
+# N CPUs run N preparations beside their scorers (scoring is about a third of the work per image, measured).
+PREPARE_CPUS = 0.75
+SCORER_CPUS = 0.25
+
+
+@dataclass
+class BatchResult:
+    """What a job did: inputs found, already answered (resume), answered now, of which errors; time; notes."""
+
+    inputs: int
+    skipped: int
+    answered: int
+    errors: int
+    seconds: float
+    notes: list[str] = field(default_factory=list)
+    stats: str = ""  # Ray Data's execution statistics (time per stage, tasks per node)
+
+    @property
+    def images_per_second(self) -> float:
+        return self.answered / self.seconds if self.seconds > 0 else 0.0
+
+
+def run_batch(inputs: list[str], out: str, mode: str = "digit", address: str | None = None, cpus: int | None = None,
+              resume: bool = False, column: str = "image", model: str | None = None, min_confidence: float = 0.0,
+              batch_size: int = BATCH_SIZE, scorer: type = Scorer, progress: bool = True) -> BatchResult:
+    """Answer every input once into Parquet files in `out`; with `resume`, only those not answered there yet."""
+    if mode not in MODES:
+        raise DigitsError(f"unknown mode {mode!r}; choose one of: {', '.join(MODES)}")
+    ray = import_ray()
+    sources = gather_sources(inputs)
+    before = tally(out, keep_paths=resume)
+    if before.rows and not resume:
+        raise DigitsError(f"{out} already holds {before.rows} answers: add --resume to go on where it stopped, "
+                          "or choose another folder")
+    notes = list(sources.notes)
+    if before.broken:
+        moved = set_aside(out, before.broken)
+        notes.append(f"{len(moved)} unreadable file(s) in {out}, cut short when a job stopped, set aside as "
+                     f"{', '.join(name.rpartition('/')[2] for name in moved)}; their inputs are read again")
+    images = [path for path in sources.images if path not in before.paths]
+    started = time.perf_counter()
+    own_ray = not ray.is_initialized()
+    if own_ray:
+        # Ray's C++ core logs at "error" level a warning about Ray Data's own actors (ray#53727); failures
+        # that matter reach us as exceptions.
+        os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
+        ray.init(address=address, num_cpus=cpus if address is None else None, include_dashboard=False,
+                 log_to_driver=False, logging_level=logging.ERROR)
+    try:
+        context = ray.data.DataContext.get_current()
+        context.enable_progress_bars = progress
+        logging.getLogger("ray.data").setLevel(logging.WARNING if progress else logging.ERROR)
+        context.execution_options.preserve_order = False
+        prepared = [_prepare_images(ray, images, mode, batch_size)]
+        for path in sources.parquet:
+            prepared.append(_prepare_parquet(ray, path, column, mode, batch_size, before.paths))
+        prepared = [p for p in prepared if p is not None]
+        stats = ""
+        if prepared:
+            dataset = prepared[0].union(*prepared[1:]) if len(prepared) > 1 else prepared[0]
+            scorers = ray.data.ActorPoolStrategy(min_size=1, max_size=max(1, int(ray.cluster_resources().get("CPU", 1))))
+            answered = dataset.map_batches(scorer, batch_format="pyarrow", batch_size=batch_size, compute=scorers,
+                                           fn_constructor_kwargs={"mode": mode, "model": model, "min_confidence": min_confidence},
+                                           num_cpus=SCORER_CPUS)
+            answered.write_parquet(out, min_rows_per_file=ROWS_PER_FILE)
+            stats = answered.stats()
+    finally:
+        if own_ray:
+            ray.shutdown()
+    after = tally(out)
+    seconds = time.perf_counter() - started
+    return BatchResult(inputs=len(sources.images) + _parquet_rows(sources.parquet), skipped=before.rows,
+                       answered=after.rows - before.rows, errors=after.errors - before.errors, seconds=seconds,
+                       notes=notes, stats=stats)
+
+
+def _blocks(images: list[str], rows: int) -> list[pa.Table]:
+    """The paths as several small tables, so that Ray spreads them over many tasks from the start."""
+    return [pa.table({"path": images[i : i + rows]}) for i in range(0, len(images), rows)]
+
+
+def _prepare_images(ray, images: list[str], mode: str, batch_size: int):
+    if not images:
+        return None
+    dataset = ray.data.from_arrow(_blocks(images, batch_size))
+    return dataset.map_batches(prepare_rows, batch_format="pyarrow", batch_size=batch_size,
+                               fn_kwargs={"mode": mode}, num_cpus=PREPARE_CPUS)
+
+
+def _prepare_parquet(ray, path: str, column: str, mode: str, batch_size: int, skip: frozenset[str]):
+    """Images as bytes in a Parquet file's `column`; labelled by its `path` column, or else by file and content hash."""
+    filesystem, name = filesystem_for(path)
+    schema = pq.read_schema(name, filesystem=filesystem)
+    if column not in schema.names:
+        raise DigitsError(f"{path}: no column {column!r} (columns: {', '.join(schema.names)}); name it with --column")
+    has_path = "path" in schema.names
+    dataset = ray.data.read_parquet(path, include_paths=not has_path).select_columns([column, "path"])
+    return dataset.map_batches(prepare_rows, batch_format="pyarrow", batch_size=batch_size, num_cpus=PREPARE_CPUS,
+                               fn_kwargs={"mode": mode, "column": column, "hash_labels": not has_path, "skip": skip})
+
+
+def _parquet_rows(files: list[str]) -> int:
+    total = 0
+    for path in files:
+        filesystem, name = filesystem_for(path)
+        total += pq.read_metadata(name, filesystem=filesystem).num_rows
+    return total

@@ -1,0 +1,113 @@
+"""What `digits batch` reads: its INPUT arguments turned into image paths and Parquet files.
+
+An argument is a folder (its image files, sub-folders included), a glob, a
+text file (`.txt`/`.lst`: one path per line), a Parquet file (`.parquet`:
+images as bytes in a column), an image file, or a URI (`s3://`, `gs://`,
+`file://`...) to any of those, listed through pyarrow's file systems.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from digits.errors import DigitsError, first_line
+from digits.reading.files import IMAGE_SUFFIXES, expand_paths
+
+LIST_SUFFIXES = {".txt", ".lst"}
+PARQUET_SUFFIX = ".parquet"
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_GLOB = re.compile(r"[*?\[]")
+
+
+def is_uri(path: str) -> bool:
+    """True for `s3://...`, `gs://...`, `file://...`: read through pyarrow's file systems, not the local one."""
+    return bool(_URI.match(path))
+
+
+def filesystem_for(path: str):
+    """(pyarrow file system, path in it) for a local path or a URI. Raises DigitsError."""
+    from pyarrow import fs
+
+    try:
+        return fs.FileSystem.from_uri(path) if is_uri(path) else (fs.LocalFileSystem(), os.path.abspath(path))
+    except Exception as exc:  # each file system raises its own types (credentials, network, unknown scheme)
+        raise DigitsError(f"{path}: cannot open ({first_line(exc)})") from None
+
+
+@dataclass
+class Sources:
+    """The inputs of a job: image paths (local or URIs), Parquet files, and notes on what was left out."""
+
+    images: list[str] = field(default_factory=list)
+    parquet: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def gather_sources(arguments: list[str]) -> Sources:
+    """Every image path and Parquet file that the arguments stand for, in order. Raises DigitsError on an
+    unreadable list file; a path that does not exist is kept (it becomes an error row, as in `predict`)."""
+    sources = Sources()
+    for argument in arguments:
+        if is_uri(argument):
+            _add_uri(sources, argument)
+        elif _GLOB.search(argument):
+            matches = sorted(glob.glob(argument, recursive=True))
+            if not matches:
+                sources.notes.append(f"{argument}: matched no file")
+            for match in matches:
+                _add_local(sources, Path(match))
+        else:
+            _add_local(sources, Path(argument))
+    return sources
+
+
+def _add_local(sources: Sources, path: Path) -> None:
+    suffix = path.suffix.lower()
+    if path.is_dir():
+        files, skipped = expand_paths([path], recursive=True)
+        sources.images += [str(p) for p in files]
+        sources.parquet += [str(p) for p in sorted(path.rglob(f"*{PARQUET_SUFFIX}"))]
+        sources.notes += [note for note in skipped if "without an image suffix" not in note]
+    elif suffix == PARQUET_SUFFIX:
+        sources.parquet.append(str(path))
+    elif suffix in LIST_SUFFIXES and path.is_file():
+        sources.images += read_list_file(path)
+    else:
+        sources.images.append(str(path))
+
+
+def read_list_file(path: Path) -> list[str]:
+    """The paths in a text file, one per line; blank lines and lines starting with # are left out."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DigitsError(f"{path}: cannot read this list of paths ({exc})") from None
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def _add_uri(sources: Sources, uri: str) -> None:
+    """A file or a folder behind a URI, listed with pyarrow's file system for its scheme."""
+    from pyarrow import fs
+
+    filesystem, root = filesystem_for(uri)
+    try:
+        info = filesystem.get_file_info(root)
+        if info.type == fs.FileType.Directory:
+            found = filesystem.get_file_info(fs.FileSelector(root, recursive=True))
+            names = sorted(i.path for i in found if i.type == fs.FileType.File and not Path(i.path).name.startswith("."))
+        else:
+            names = [root]
+    except Exception as exc:  # each file system raises its own types (credentials, network, unknown scheme)
+        raise DigitsError(f"{uri}: cannot list ({first_line(exc)})") from None
+    scheme = uri.split("://", 1)[0]
+    for name in names:
+        suffix = Path(name).suffix.lower()
+        full = f"{scheme}://{name}"  # file:///a/b lists as /a/b, s3://bucket/key as bucket/key
+        if suffix == PARQUET_SUFFIX:
+            sources.parquet.append(full)
+        elif suffix in IMAGE_SUFFIXES or len(names) == 1:
+            sources.images.append(full)

@@ -1,0 +1,99 @@
+"""The two stages of a batch job, as plain functions on Arrow tables (Ray runs them; tests call them directly).
+
+`prepare_rows` is a CPU task: read each image, decode it and find its digit or
+lines, exactly as `digits predict`/`read` do. `Scorer` is an actor: it loads the
+ONNX model once and scores whole batches of prepared images.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from pathlib import Path
+
+import pyarrow as pa
+
+from digits.batch.rows import answers_table
+from digits.batch.sources import filesystem_for, is_uri
+from digits.errors import DigitsError, ImageError, first_line
+from digits.reading.decode import MAX_FILE_BYTES
+from digits.reading.predictor import load_line_reader, load_predictor
+from digits.reading.recognize import prepare, score_prepared
+
+PREPARED = pa.schema([("path", pa.string()), ("error", pa.string()), ("prepared", pa.binary())])
+
+
+def prepare_rows(batch: pa.Table, mode: str, column: str | None = None, hash_labels: bool = False,
+                 skip: frozenset[str] = frozenset()) -> pa.Table:
+    """(path, error, prepared) per input row: the image read and prepared, pickled for the scorer, or why not.
+
+    Rows come with a `path` (an image file or URI) or, from Parquet, the image's bytes in `column` (with
+    `hash_labels`, `path` is the Parquet file's and each row is named by it and its content's hash).
+    Rows whose label is in `skip` (answered by an earlier run) are left out.
+    A bad image is an error row, never a failed task."""
+    labels = batch.column("path").to_pylist()
+    data = batch.column(column).to_pylist() if column else [None] * len(labels)
+    if hash_labels:
+        labels = [content_label(file, content) for file, content in zip(labels, data)]
+    if skip:
+        kept = [i for i, label in enumerate(labels) if label not in skip]
+        labels, data = [labels[i] for i in kept], [data[i] for i in kept]
+    errors, blobs = [], []
+    for label, content in zip(labels, data):
+        try:
+            source = content if content is not None else _source(label)
+            prepared = prepare(source, row=mode == "number", name=label)[1]
+            errors.append(None)
+            blobs.append(pickle.dumps(prepared, protocol=pickle.HIGHEST_PROTOCOL))
+        except ImageError as exc:
+            errors.append(str(exc))
+            blobs.append(None)
+    return pa.table({"path": labels, "error": errors, "prepared": blobs}, schema=PREPARED)
+
+
+def content_label(file: str, content: bytes | None) -> str:
+    """The label of an image stored in a Parquet file without a path column: the file and a hash of its bytes."""
+    return f"{file}#{hashlib.sha1(content or b'').hexdigest()[:16]}"
+
+
+def _source(label: str) -> Path | bytes:
+    """A local path as a Path (the decoder checks it is a regular file), a URI as its bytes."""
+    if not is_uri(label):
+        return Path(label)
+    try:
+        filesystem, path = filesystem_for(label)
+        if filesystem.get_file_info(path).size > MAX_FILE_BYTES:
+            raise ImageError(f"{label}: larger than {MAX_FILE_BYTES // 2**20} MB")
+        with filesystem.open_input_stream(path) as stream:
+            return stream.read()
+    except (ImageError, DigitsError) as exc:
+        raise ImageError(str(exc)) from None
+    except Exception as exc:  # each file system raises its own types
+        raise ImageError(f"{label}: cannot read ({first_line(exc)})") from None
+
+
+class Scorer:
+    """Scores prepared rows with the digit model (mode "digit") or the number reader (mode "number").
+
+    Ray keeps one per actor, so each actor loads its model once."""
+
+    def __init__(self, mode: str, model: str | None = None, min_confidence: float = 0.0):
+        path = Path(model) if model else None
+        self.mode, self.min_confidence = mode, min_confidence
+        # One thread each: the actors share the cores with the preparation tasks.
+        if mode == "number":
+            self.predictor, self.reader = None, load_line_reader(path, threads=1, spin=False)
+            self.model_name = self.reader.card.name
+        else:
+            self.predictor, self.reader = load_predictor(path, threads=1, spin=False), None
+            self.model_name = self.predictor.card.name
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        labels = batch.column("path").to_pylist()
+        errors = batch.column("error").to_pylist()
+        blobs = batch.column("prepared").to_pylist()
+        good = [(label, pickle.loads(blob)) for label, error, blob in zip(labels, errors, blobs) if error is None]
+        scored = iter(score_prepared(good, self.predictor, self.reader, self.min_confidence) if good else [])
+        answers = [{"path": label, "error": error} if error is not None else next(scored)
+                   for label, error in zip(labels, errors)]
+        return answers_table(answers, self.mode, self.model_name)
