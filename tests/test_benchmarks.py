@@ -18,7 +18,7 @@ def run_script(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
 
 
 def test_every_benchmark_is_covered():
-    assert BENCHMARKS == ["hostile.py", "latency.py", "load_test.py", "real_images.py", "train_models.py"]
+    assert BENCHMARKS == ["batch_scaling.py", "hostile.py", "latency.py", "load_test.py", "real_images.py", "train_models.py"]
 
 
 @pytest.mark.parametrize("script", BENCHMARKS)
@@ -38,3 +38,14 @@ def test_ship_model_writes_a_model_and_a_card_that_load(tiny_run, tiny_mnist_dir
     assert card.name == "mlp" and card.metrics.test_errors is not None and card.provenance.onnx_bytes > 0
     assert card.metrics.onnx_max_abs_diff_vs_keras < 1e-4
     assert (tmp_path / "default.onnx").stat().st_size == card.provenance.onnx_bytes
+
+
+def test_compare_readers_scores_each_reader_on_validation_numbers(tiny_mnist_dir):
+    shipped = ROOT / "src" / "digits" / "assets" / "reader.onnx"
+    result = run_script("scripts/compare_readers.py", str(shipped), str(shipped), "--data-dir", str(tiny_mnist_dir),
+                        "--per-kind", "2")
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| multi-line page |")]
+    assert len(rows) == 1 and rows[0].count("%") == 2
+    first, second = rows[0].split("|")[2:4]
+    assert first == second  # the same reader on the same images scores the same

@@ -51,7 +51,9 @@ class BatchResult:
 def run_batch(inputs: list[str], out: str, mode: str = "digit", address: str | None = None, cpus: int | None = None,
               resume: bool = False, column: str = "image", model: str | None = None, min_confidence: float = 0.0,
               batch_size: int = BATCH_SIZE, scorer: type = Scorer, progress: bool = True) -> BatchResult:
-    """Answer every input once into Parquet files in `out`; with `resume`, only those not answered there yet."""
+    """Answer every input once into Parquet files in `out`; with `resume`, only those not answered there yet.
+
+    `scorer` is the actor class (tests give one whose process dies); `cpus` limits a Ray started here."""
     if mode not in MODES:
         raise DigitsError(f"unknown mode {mode!r}; choose one of: {', '.join(MODES)}")
     ray = import_ray()
@@ -75,31 +77,33 @@ def run_batch(inputs: list[str], out: str, mode: str = "digit", address: str | N
         ray.init(address=address, num_cpus=cpus if address is None else None, include_dashboard=False,
                  log_to_driver=False, logging_level=logging.ERROR)
     try:
-        context = ray.data.DataContext.get_current()
-        context.enable_progress_bars = progress
-        logging.getLogger("ray.data").setLevel(logging.WARNING if progress else logging.ERROR)
-        context.execution_options.preserve_order = False
-        prepared = [_prepare_images(ray, images, mode, batch_size)]
-        for path in sources.parquet:
-            prepared.append(_prepare_parquet(ray, path, column, mode, batch_size, before.paths))
-        prepared = [p for p in prepared if p is not None]
-        stats = ""
-        if prepared:
-            dataset = prepared[0].union(*prepared[1:]) if len(prepared) > 1 else prepared[0]
-            scorers = ray.data.ActorPoolStrategy(min_size=1, max_size=max(1, int(ray.cluster_resources().get("CPU", 1))))
-            answered = dataset.map_batches(scorer, batch_format="pyarrow", batch_size=batch_size, compute=scorers,
-                                           fn_constructor_kwargs={"mode": mode, "model": model, "min_confidence": min_confidence},
-                                           num_cpus=SCORER_CPUS)
-            answered.write_parquet(out, min_rows_per_file=ROWS_PER_FILE)
-            stats = answered.stats()
+        prepared = [_prepare_images(ray, images, mode, batch_size),
+                    _prepare_parquet(ray, sources.parquet, column, mode, batch_size, before.paths)]
+        stats = _score_and_write(ray, [p for p in prepared if p is not None], out, progress, scorer, batch_size,
+                                 {"mode": mode, "model": model, "min_confidence": min_confidence})
     finally:
         if own_ray:
             ray.shutdown()
     after = tally(out)
-    seconds = time.perf_counter() - started
     return BatchResult(inputs=len(sources.images) + _parquet_rows(sources.parquet), skipped=before.rows,
-                       answered=after.rows - before.rows, errors=after.errors - before.errors, seconds=seconds,
-                       notes=notes, stats=stats)
+                       answered=after.rows - before.rows, errors=after.errors - before.errors,
+                       seconds=time.perf_counter() - started, notes=notes, stats=stats)
+
+
+def _score_and_write(ray, prepared: list, out: str, progress: bool, scorer: type, batch_size: int, settings: dict) -> str:
+    """Score the prepared rows in an actor pool and stream them into Parquet; Ray Data's statistics."""
+    if not prepared:
+        return ""
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = progress
+    context.execution_options.preserve_order = False  # rows land in whatever order they finish
+    logging.getLogger("ray.data").setLevel(logging.WARNING if progress else logging.ERROR)
+    dataset = prepared[0].union(*prepared[1:]) if len(prepared) > 1 else prepared[0]
+    pool = ray.data.ActorPoolStrategy(min_size=1, max_size=max(1, int(ray.cluster_resources().get("CPU", 1))))
+    answered = dataset.map_batches(scorer, batch_format="pyarrow", batch_size=batch_size, compute=pool,
+                                   fn_constructor_kwargs=settings, num_cpus=SCORER_CPUS)
+    answered.write_parquet(out, min_rows_per_file=ROWS_PER_FILE)
+    return answered.stats()
 
 
 def _blocks(images: list[str], rows: int) -> list[pa.Table]:
@@ -115,14 +119,17 @@ def _prepare_images(ray, images: list[str], mode: str, batch_size: int):
                                fn_kwargs={"mode": mode}, num_cpus=PREPARE_CPUS)
 
 
-def _prepare_parquet(ray, path: str, column: str, mode: str, batch_size: int, skip: frozenset[str]):
-    """Images as bytes in a Parquet file's `column`; labelled by its `path` column, or else by file and content hash."""
-    filesystem, name = filesystem_for(path)
+def _prepare_parquet(ray, files: list[str], column: str, mode: str, batch_size: int, skip: frozenset[str]):
+    """Images as bytes in the Parquet files' `column` (the files share one schema); each labelled by its
+    `path` column, or else by its file and a hash of its bytes."""
+    if not files:
+        return None
+    filesystem, name = filesystem_for(files[0])
     schema = pq.read_schema(name, filesystem=filesystem)
     if column not in schema.names:
-        raise DigitsError(f"{path}: no column {column!r} (columns: {', '.join(schema.names)}); name it with --column")
+        raise DigitsError(f"{files[0]}: no column {column!r} (columns: {', '.join(schema.names)}); name it with --column")
     has_path = "path" in schema.names
-    dataset = ray.data.read_parquet(path, include_paths=not has_path).select_columns([column, "path"])
+    dataset = ray.data.read_parquet(files, include_paths=not has_path).select_columns([column, "path"])
     return dataset.map_batches(prepare_rows, batch_format="pyarrow", batch_size=batch_size, num_cpus=PREPARE_CPUS,
                                fn_kwargs={"mode": mode, "column": column, "hash_labels": not has_path, "skip": skip})
 

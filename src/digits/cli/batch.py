@@ -30,6 +30,7 @@ def batch(
     column: Annotated[str, typer.Option(help="The image-bytes column of Parquet inputs.")] = "image",
     model: Annotated[Optional[Path], typer.Option("--model", "-m", help="ONNX file or run folder (default: the shipped model or reader).")] = None,
     min_confidence: Annotated[float, typer.Option(min=0.0, max=1.0, help="Number mode: mark answers less sure than this for review.")] = 0.0,
+    stats: Annotated[Optional[Path], typer.Option(metavar="FILE", help="Write Ray Data's execution statistics (time per stage, tasks per node) here.")] = None,
 ) -> None:
     """Read many images on Ray Data into Parquet, one row per input: the same answers as `predict`/`read`."""
     from digits.batch.engine import import_ray
@@ -41,6 +42,8 @@ def batch(
         raise typer.BadParameter("--cpus is for a Ray started here; a cluster has its own", param_hint="--cpus")
     result = run_batch(inputs, out_dir, mode=mode.value, address=address, cpus=cpus, resume=resume, column=column,
                        model=str(model) if model else None, min_confidence=min_confidence, progress=err.is_terminal)
+    if stats is not None:
+        stats.write_text(result.stats + "\n", encoding="utf-8")
     for note in result.notes:
         err.print(escape(note), highlight=False, soft_wrap=True)
     before = f", {result.skipped} answered before" if result.skipped else ""

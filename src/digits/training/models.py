@@ -110,11 +110,6 @@ def build_crnn_fast() -> keras.Model:
     return build_crnn(name="crnn_fast")
 
 
-def build_crnn_gru() -> keras.Model:
-    """The number reader with a bidirectional GRU over the whole line before its head."""
-    return build_crnn(recurrent=64, name="crnn_gru")
-
-
 def build_network(name: str) -> keras.Model:
     """A fresh, uncompiled registered model, built by the function its spec names."""
     return globals()[get_spec(name).builder]()

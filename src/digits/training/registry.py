@@ -46,8 +46,6 @@ REGISTRY: dict[str, ModelSpec] = {
                   "build_deep", 326_826, epochs=45, batch_size=128, learning_rate=3e-3, augment=True, **_ONE_CYCLE),
         ModelSpec("crnn", "Number reader: 5 conv/BN layers and 2 temporal convs with a CTC head; reads a line of 0-9 . , -",
                   "build_crnn", 261_854, epochs=5, learning_rate=2e-3, lines=110_000, **_LINE),
-        ModelSpec("crnn_gru", "The number reader plus a bidirectional GRU (64 units each way) over the line before the CTC head",
-                  "build_crnn_gru", 336_350, epochs=5, learning_rate=2e-3, lines=110_000, **_LINE),
         ModelSpec("crnn_fast", "The number reader's recipe in miniature, for tests: a few thousand lines, two epochs",
                   "build_crnn_fast", 261_854, epochs=2, learning_rate=3e-3, lines=1_500, **_LINE),
     )

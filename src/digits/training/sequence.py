@@ -26,14 +26,8 @@ def _conv_bn(x, filters: int, kernel=3):
     return layers.Activation("relu")(x)
 
 
-def build_crnn(
-    widths: tuple[int, ...] = (16, 32, 64, 64, 96), context: int = 128, recurrent: int = 0, name: str = "crnn"
-) -> keras.Model:
-    """(B, 32, W, 1) grey levels 0-255 -> (B, W/4, 14) probabilities of blank, 0-9, '.', ',', '-' per 4 input columns.
-
-    `recurrent` > 0 adds a bidirectional GRU of that many units per direction before the head: the whole line
-    as context, for the blank-or-repeat decisions that a window of a few columns gets wrong.
-    """
+def build_crnn(widths: tuple[int, ...] = (16, 32, 64, 64, 96), context: int = 128, name: str = "crnn") -> keras.Model:
+    """(B, 32, W, 1) grey levels 0-255 -> (B, W/4, 14) probabilities of blank, 0-9, '.', ',', '-' per 4 input columns."""
     inputs = keras.Input(shape=(HEIGHT, None, 1), name="line")
     x = layers.Rescaling(1.0 / LINE_INPUT.high, name="scale_0_1")(inputs)
     x = _conv_bn(x, widths[0])
@@ -50,8 +44,6 @@ def build_crnn(
     x = layers.Conv1D(context, 5, padding="same", activation="relu")(x)  # context: about a digit either side
     x = layers.Conv1D(context, 5, padding="same", activation="relu")(x)
     x = layers.Dropout(0.2)(x)
-    if recurrent:
-        x = layers.Bidirectional(layers.GRU(recurrent, return_sequences=True), name="line_context")(x)
     outputs = layers.Dense(len(LINE_LABELS), activation="softmax", name="characters")(x)
     return keras.Model(inputs, outputs, name=name)
 

@@ -1,0 +1,51 @@
+"""Compare number readers on validation data only: the benchmark's kinds of written number, built from the
+10 % of MNIST's training digits that training holds out (never the test set), read through the whole pipeline.
+
+    python scripts/compare_readers.py RUN_OR_ONNX [RUN_OR_ONNX ...] --data-dir ../shared/mnist [--per-kind 150]
+
+This is where a reader recipe is chosen; the benchmark (test digits) then reports the chosen one once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from _numbers import NUMBER_KINDS, photo_of, render_number_kind  # noqa: E402
+
+from digits.data.mnist import load_mnist, split_validation  # noqa: E402
+from digits.data.synth_lines import digit_bank  # noqa: E402
+from digits.reading.predictor import load_line_reader  # noqa: E402
+from digits.reading.recognize import read_image  # noqa: E402
+
+SEED = 11  # fixed: every recipe meets the same images
+VALIDATION = {"fraction": 0.1, "seed": 42}  # the split `digits train` holds out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("readers", type=Path, nargs="+")
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--per-kind", type=int, default=150)
+    args = parser.parse_args()
+    mnist = load_mnist(args.data_dir, splits=("train",))
+    _, _, x_val, y_val = split_validation(mnist.x_train, mnist.y_train, VALIDATION["fraction"], VALIDATION["seed"])
+    bank = digit_bank(x_val, y_val)
+    rng = np.random.default_rng(SEED)
+    images = {kind: [render_number_kind(kind, bank, rng) for _ in range(args.per_kind)] for kind in NUMBER_KINDS}
+    photos = {kind: [(photo_of(ink, rng), truth) for ink, truth in pairs] for kind, pairs in images.items()}
+    readers = [load_line_reader(path) for path in args.readers]
+    print("| kind (validation digits) | " + " | ".join(str(p) for p in args.readers) + " |")
+    print("|---|" + "---:|" * len(readers))
+    for kind, pairs in photos.items():
+        scores = [np.mean([read_image(None, photo, row=True, reader=r).answer["text"] == truth for photo, truth in pairs])
+                  for r in readers]
+        print(f"| {kind} | " + " | ".join(f"{s:.1%}" for s in scores) + " |")
+
+
+if __name__ == "__main__":
+    main()
