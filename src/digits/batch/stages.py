@@ -11,6 +11,7 @@ import hashlib
 import pickle
 from pathlib import Path
 
+import cv2
 import pyarrow as pa
 
 from digits.batch.rows import answers_table
@@ -31,6 +32,7 @@ def prepare_rows(batch: pa.Table, mode: str, column: str | None = None, hash_lab
     `hash_labels`, `path` is the Parquet file's and each row is named by it and its content's hash).
     Rows whose label is in `skip` (answered by an earlier run) are left out.
     A bad image is an error row, never a failed task."""
+    cv2.setNumThreads(1)  # one task per CPU slot: OpenCV's own thread pool would only fight the other tasks
     labels = batch.column("path").to_pylist()
     data = batch.column(column).to_pylist() if column else [None] * len(labels)
     if hash_labels:
