@@ -25,8 +25,9 @@ from digits.errors import DigitsError
 
 BATCH_SIZE = 256  # images per task and per scoring call: big enough to hide Ray's per-task cost
 ROWS_PER_FILE = 20_000  # answers gathered per Parquet file: few files, and little to redo when a job stops
-# Ray's CPU slots: a preparation task and a scorer take half a CPU each, so that one CPU runs a whole job and
-# N CPUs run N preparations beside N scorers (scoring is about 40 % of the work per image, measured).
+# Ray's CPU slots: half a CPU each for a preparation task and a scorer. One CPU then runs a whole job, and with
+# equal slots Ray Data fuses the two stages into the actors: no trip through the object store for each prepared
+# image (a 100,000-file job on 2 CPUs ran about 20 % faster fused than with 0.75/0.25 slots, which keep them apart).
 PREPARE_CPUS = 0.5
 SCORER_CPUS = 0.5
 
