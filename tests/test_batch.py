@@ -117,6 +117,31 @@ def test_resume_answers_only_what_is_left_and_each_input_once(ray_here, images, 
     assert len(paths) == len(set(paths)) == 300
 
 
+def test_answers_kept_inside_the_input_folder_are_not_read_as_inputs(ray_here, images, tmp_path):
+    import shutil
+
+    for path in sorted(images.glob("*.png"))[:20]:
+        shutil.copy(path, tmp_path)
+    out = tmp_path / "answers"
+    assert run_batch([str(tmp_path)], str(out), progress=False).answered == 20
+    again = run_batch([str(tmp_path)], str(out), resume=True, progress=False)
+    assert (again.inputs, again.skipped, again.answered) == (20, 20, 0)
+
+
+def test_an_unforeseen_failure_is_one_error_row(images, monkeypatch):
+    import digits.batch.stages as stages
+
+    real = stages.prepare
+    def flaky(source, row=False, name=None):
+        if name.endswith("002.png"):
+            raise RuntimeError("cv2.error: something deep inside OpenCV")
+        return real(source, row=row, name=name)
+    monkeypatch.setattr(stages, "prepare", flaky)
+    paths = [str(images / "001.png"), str(images / "002.png")]
+    table = prepare_rows(pa.table({"path": paths}), mode="digit")
+    assert table.column("error").to_pylist() == [None, f"{paths[1]}: could not be read (cv2.error: something deep inside OpenCV)"]
+
+
 KILL_MARKER = ""
 
 

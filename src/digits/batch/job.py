@@ -58,7 +58,7 @@ def run_batch(inputs: list[str], out: str, mode: str = "digit", address: str | N
     if mode not in MODES:
         raise DigitsError(f"unknown mode {mode!r}; choose one of: {', '.join(MODES)}")
     ray = import_ray()
-    sources = gather_sources(inputs)
+    sources = gather_sources(inputs, exclude=out)
     before = tally(out, keep_paths=resume)
     if before.rows and not resume:
         raise DigitsError(f"{out} already holds {before.rows} answers: add --resume to go on where it stopped, "

@@ -47,9 +47,20 @@ class Sources:
     notes: list[str] = field(default_factory=list)
 
 
-def gather_sources(arguments: list[str]) -> Sources:
+def gather_sources(arguments: list[str], exclude: str | None = None) -> Sources:
     """Every image path and Parquet file that the arguments stand for, in order. Raises DigitsError on an
-    unreadable list file; a path that does not exist is kept (it becomes an error row, as in `predict`)."""
+    unreadable list file; a path that does not exist is kept (it becomes an error row, as in `predict`).
+
+    Files under `exclude` (the job's output folder, when it sits inside an input folder) are left out."""
+    sources = _gather(arguments)
+    if exclude and not is_uri(exclude):
+        inside = os.path.abspath(exclude) + os.sep
+        sources.images = [p for p in sources.images if not os.path.abspath(p).startswith(inside)]
+        sources.parquet = [p for p in sources.parquet if not os.path.abspath(p).startswith(inside)]
+    return sources
+
+
+def _gather(arguments: list[str]) -> Sources:
     sources = Sources()
     for argument in arguments:
         if is_uri(argument):

@@ -43,12 +43,15 @@ def prepare_rows(batch: pa.Table, mode: str, column: str | None = None, hash_lab
     errors, blobs = [], []
     for label, content in zip(labels, data):
         try:
-            source = content if content is not None else _source(label)
+            source = (content or b"") if column else _source(label)  # a null cell reads as an empty file
             prepared = prepare(source, row=mode == "number", name=label)[1]
             errors.append(None)
             blobs.append(pickle.dumps(prepared, protocol=pickle.HIGHEST_PROTOCOL))
         except ImageError as exc:
             errors.append(str(exc))
+            blobs.append(None)
+        except Exception as exc:  # a decoder or OpenCV failing in a way nobody foresaw: one row, not a million
+            errors.append(f"{label}: could not be read ({first_line(exc)})")
             blobs.append(None)
     return pa.table({"path": labels, "error": errors, "prepared": blobs}, schema=PREPARED)
 
