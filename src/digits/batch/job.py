@@ -21,7 +21,7 @@ from digits.batch.sources import filesystem_for
 from digits.batch.rows import MODES
 from digits.batch.sources import gather_sources
 from digits.batch.stages import Scorer, prepare_rows
-from digits.errors import DigitsError
+from digits.errors import DigitsError, first_line
 
 BATCH_SIZE = 256  # images per task and per scoring call: big enough to hide Ray's per-task cost
 ROWS_PER_FILE = 20_000  # answers gathered per Parquet file: few files, and little to redo when a job stops
@@ -75,8 +75,7 @@ def run_batch(inputs: list[str], out: str, mode: str = "digit", address: str | N
         # Ray's C++ core logs at "error" level a warning about Ray Data's own actors (ray#53727); failures
         # that matter reach us as exceptions.
         os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
-        ray.init(address=address, num_cpus=cpus if address is None else None, include_dashboard=False,
-                 log_to_driver=False, logging_level=logging.ERROR)
+        _start_ray(ray, address, cpus)
     try:
         _configure(ray, progress)
         prepared = [_prepare_images(ray, images, mode, batch_size),
@@ -90,6 +89,16 @@ def run_batch(inputs: list[str], out: str, mode: str = "digit", address: str | N
     return BatchResult(inputs=len(sources.images) + _parquet_rows(sources.parquet), skipped=before.rows,
                        answered=after.rows - before.rows, errors=after.errors - before.errors,
                        seconds=time.perf_counter() - started, notes=notes, stats=stats)
+
+
+def _start_ray(ray, address: str | None, cpus: int | None) -> None:
+    """Ray on this machine (address None) or a connection to a running cluster; a DigitsError if it cannot."""
+    try:
+        ray.init(address=address, num_cpus=cpus if address is None else None, include_dashboard=False,
+                 log_to_driver=False, logging_level=logging.ERROR)
+    except (ConnectionError, TimeoutError, ValueError, RuntimeError) as exc:
+        where = f"the Ray cluster at {address}" if address else "Ray on this machine"
+        raise DigitsError(f"cannot start or reach {where} ({first_line(exc)})") from None
 
 
 def _configure(ray, progress: bool) -> None:

@@ -24,10 +24,10 @@ def batch(
     out_dir: Annotated[str, typer.Option("--out", "-o", metavar="DIR", show_default=False,
                                          help="Folder (or URI) for the Parquet answers; on a cluster, one that every node can write.")],
     mode: Annotated[Mode, typer.Option(help="digit: one digit per image, as `predict`; number: written numbers, as `read`.")] = Mode.digit,
-    address: Annotated[Optional[str], typer.Option(help="Ray cluster to run on: auto, or ray://HOST:10001 (default: start Ray here).")] = None,
-    cpus: Annotated[Optional[int], typer.Option(min=1, help="CPUs Ray may use on this machine (default: all; not with --address).")] = None,
+    address: Annotated[Optional[str], typer.Option(metavar="ADDR", help="Ray cluster to run on: auto, or ray://HOST:10001 (default: start Ray here).")] = None,
+    cpus: Annotated[Optional[int], typer.Option(min=1, metavar="N", help="CPUs Ray may use on this machine (default: all; not with --address).")] = None,
     resume: Annotated[bool, typer.Option(help="Skip the inputs already answered in DIR, and go on where a stopped job stopped.")] = False,
-    column: Annotated[str, typer.Option(help="The image-bytes column of Parquet inputs.")] = "image",
+    column: Annotated[str, typer.Option(metavar="NAME", help="The image-bytes column of Parquet inputs.")] = "image",
     model: Annotated[Optional[Path], typer.Option("--model", "-m", help="ONNX file or run folder (default: the shipped model or reader).")] = None,
     min_confidence: Annotated[float, typer.Option(min=0.0, max=1.0, help="Number mode: mark answers less sure than this for review.")] = 0.0,
     stats: Annotated[Optional[Path], typer.Option(metavar="FILE", help="Write Ray Data's execution statistics (time per stage, tasks per node) here.")] = None,
@@ -49,4 +49,4 @@ def batch(
     before = f", {result.skipped} answered before" if result.skipped else ""
     failed = f" ({result.errors} could not be read: see the error column)" if result.errors else ""
     out.print(f"{result.inputs} inputs{before}; {result.answered} answered now{failed}; "
-              f"{result.images_per_second:,.0f} images/s; answers in {escape(out_dir)}", highlight=False, soft_wrap=True)
+              f"{result.images_per_second:,.{0 if result.images_per_second >= 100 else 1}f} images/s; answers in {escape(out_dir)}", highlight=False, soft_wrap=True)
