@@ -111,37 +111,49 @@ def batch_row(name: str, folder: Path, count: int, work: Path, cpus: float, extr
     once = "yes" if len(paths) == len(set(paths)) == count else f"NO ({len(paths)} rows, {len(set(paths))} distinct)"
     text = stats.read_text()
     overhead = 1 - stage_seconds(text) / (seconds * cpus)
-    return name, f"{count / seconds:,.0f}", f"{seconds:.1f}", f"{overhead:.0%}", tasks_per_node(text), f"{peak:,.0f}", once
+    return seconds, (name, f"{count / seconds:,.0f}", f"{seconds:.1f}", f"{overhead:.0%}", tasks_per_node(text), f"{peak:,.0f}", once)
+
+
+def predict_row(folder: Path, count: int) -> tuple[float, tuple]:
+    seconds, peak, result = timed([*DIGITS, "predict", str(folder), "--recursive", "--json"])
+    answered = len(result.stdout.splitlines())
+    return seconds, ("(a) `digits predict FOLDER --json`, one process", f"{count / seconds:,.0f}", f"{seconds:.1f}", "-",
+                     "-", f"{peak:,.0f}", "yes" if answered == count else f"NO ({answered})")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_data_arguments(parser)
     parser.add_argument("--count", type=int, default=100_000, help="how many PNG files to read")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of all runs, interleaved; the median run is shown")
     args = parser.parse_args()
     count = 300 if args.smoke else args.count
     images = load_mnist(resolve_data_dir(parser, args), splits=("test",)).x_test
+    runs = [lambda f, w: predict_row(f, count)]
+    runs += [lambda f, w, c=cpus: batch_row(f"(b) `digits batch --cpus {c}`", f, count, w, c, ["--cpus", str(c)]) for cpus in (1, 2)]
+    runs += [lambda f, w: cluster_row(f, count, w)]
     with tempfile.TemporaryDirectory(prefix="digits-batch-") as tmp:
         work = Path(tmp)
         folder = work / "pngs"
         write_pngs(folder, count, images)
-        rows = []
-        seconds, peak, result = timed([*DIGITS, "predict", str(folder), "--recursive", "--json"])
-        answered = len(result.stdout.splitlines())
-        rows.append(("(a) `digits predict FOLDER --json`, one process", f"{count / seconds:,.0f}", f"{seconds:.1f}", "-",
-                     "-", f"{peak:,.0f}", "yes" if answered == count else f"NO ({answered})"))
-        for cpus in (1, 2):
-            rows.append(batch_row(f"(b) `digits batch --cpus {cpus}`", folder, count, work, cpus, ["--cpus", str(cpus)]))
-        rows.append(cluster_row(folder, count, work))
+        results: list[list[tuple[float, tuple]]] = [[] for _ in runs]
+        for _ in range(args.repeat):  # rounds, so that a slow spell of the host touches every kind of run
+            for i, run in enumerate(runs):
+                results[i].append(run(folder, work))
     print(f"\n{count:,} PNG files; {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
-          "images/s and seconds include starting the process (and Ray)\n")
+          "images/s and seconds include starting the process (and Ray)"
+          + (f"; median of {args.repeat} interleaved rounds" if args.repeat > 1 else "") + "\n")
     print("| run | images/s | seconds | Ray overhead | tasks per node | peak memory (MB) | every input once |")
     print("|---|---:|---:|---:|---|---:|---|")
-    for row in rows:
+    for timings in results:
+        row = sorted(timings, key=lambda t: t[0])[len(timings) // 2][1]
         print("| " + " | ".join(row) + " |")
+    if args.repeat > 1:
+        print("\nseconds of every round: " + "; ".join(
+            f"{timings[0][1][0].split('`')[1]}: " + ", ".join(f"{t[0]:.1f}" for t in timings) for timings in results))
 
 
-def cluster_row(folder: Path, count: int, work: Path) -> tuple:
+def cluster_row(folder: Path, count: int, work: Path) -> tuple[float, tuple]:
     """(c): three one-CPU Ray nodes on this machine, and `digits batch --address` on them."""
     from ray.cluster_utils import Cluster
 
