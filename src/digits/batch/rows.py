@@ -44,6 +44,8 @@ def answers_table(answers: list[dict], mode: str, model: str) -> pa.Table:
 def _flat(answer: dict, mode: str) -> dict:
     if mode == "digit":
         return {"digit": answer.get("digit"), "confidence": answer.get("confidence")}
-    characters = [{"char": d["char"], "confidence": d["confidence"], "box": d["box"]} for d in answer.get("digits", [])]
-    return {"text": answer.get("text"), "confidence": answer.get("confidence"),
-            "digits": None if "error" in answer else characters, "review": answer.get("review", False)}
+    if "error" in answer:
+        return {}  # an unreadable image: the answer columns stay null
+    characters = [{"char": d["char"], "confidence": d["confidence"], "box": d["box"]} for d in answer["digits"]]
+    return {"text": answer["text"], "confidence": answer["confidence"], "digits": characters,
+            "review": answer.get("review", False)}
