@@ -26,11 +26,6 @@ class Tally:
     broken: tuple[str, ...]  # files that could not be read back: cut short by a stopped job
 
 
-def open_folder(out: str) -> tuple[fs.FileSystem, str]:
-    """The file system and path of the output folder (local path or URI)."""
-    return filesystem_for(out)
-
-
 def parquet_files(filesystem: fs.FileSystem, folder: str) -> list[str]:
     """The Parquet files directly in the folder (none when it does not exist yet)."""
     info = filesystem.get_file_info(folder)
@@ -45,7 +40,7 @@ def parquet_files(filesystem: fs.FileSystem, folder: str) -> list[str]:
 
 def tally(out: str, keep_paths: bool = False) -> Tally:
     """Count the rows and errors in the output folder, one file at a time (bounded memory)."""
-    filesystem, folder = open_folder(out)
+    filesystem, folder = filesystem_for(out)
     files = parquet_files(filesystem, folder)
     rows = errors = 0
     paths: set[str] = set()
@@ -68,7 +63,7 @@ BROKEN_PREFIX = "_broken-"  # Parquet readers (pyarrow, Ray, pandas) skip files 
 
 def set_aside(out: str, broken: tuple[str, ...]) -> list[str]:
     """Rename unreadable files to _broken-NAME, so that the folder reads back as one table again; the new names."""
-    filesystem, _ = open_folder(out)
+    filesystem, _ = filesystem_for(out)
     moved = []
     for name in broken:
         folder, _, base = name.rpartition("/")

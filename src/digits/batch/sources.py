@@ -2,8 +2,9 @@
 
 An argument is a folder (its image files, sub-folders included), a glob, a
 text file (`.txt`/`.lst`: one path per line), a Parquet file (`.parquet`:
-images as bytes in a column), an image file, or a URI (`s3://`, `gs://`,
-`file://`...) to any of those, listed through pyarrow's file systems.
+images as bytes in a column; give Parquet files by name or glob, a folder
+stands for images), an image file, or a URI (`s3://`, `gs://`, `file://`...)
+to a folder or file, listed through pyarrow's file systems.
 """
 
 from __future__ import annotations
@@ -81,8 +82,7 @@ def _add_local(sources: Sources, path: Path) -> None:
     if path.is_dir():
         files, skipped = expand_paths([path], recursive=True)
         sources.images += [str(p) for p in files]
-        sources.parquet += [str(p) for p in sorted(path.rglob(f"*{PARQUET_SUFFIX}"))]
-        sources.notes += [note for note in skipped if "without an image suffix" not in note]
+        sources.notes += skipped
     elif suffix == PARQUET_SUFFIX:
         sources.parquet.append(str(path))
     elif suffix in LIST_SUFFIXES and path.is_file():
@@ -101,24 +101,19 @@ def read_list_file(path: Path) -> list[str]:
 
 
 def _add_uri(sources: Sources, uri: str) -> None:
-    """A file or a folder behind a URI, listed with pyarrow's file system for its scheme."""
+    """A file behind a URI (Parquet by its suffix, else an image), or a folder's image files, listed with
+    pyarrow's file system for its scheme."""
     from pyarrow import fs
 
     filesystem, root = filesystem_for(uri)
     try:
-        info = filesystem.get_file_info(root)
-        if info.type == fs.FileType.Directory:
-            found = filesystem.get_file_info(fs.FileSelector(root, recursive=True))
-            names = sorted(i.path for i in found if i.type == fs.FileType.File and not Path(i.path).name.startswith("."))
-        else:
-            names = [root]
+        if filesystem.get_file_info(root).type != fs.FileType.Directory:
+            (sources.parquet if uri.lower().endswith(PARQUET_SUFFIX) else sources.images).append(uri)
+            return
+        found = filesystem.get_file_info(fs.FileSelector(root, recursive=True))
     except Exception as exc:  # each file system raises its own types (credentials, network, unknown scheme)
         raise DigitsError(f"{uri}: cannot list ({first_line(exc)})") from None
     scheme = uri.split("://", 1)[0]
-    for name in names:
-        suffix = Path(name).suffix.lower()
-        full = f"{scheme}://{name}"  # file:///a/b lists as /a/b, s3://bucket/key as bucket/key
-        if suffix == PARQUET_SUFFIX:
-            sources.parquet.append(full)
-        elif suffix in IMAGE_SUFFIXES or len(names) == 1:
-            sources.images.append(full)
+    sources.images += sorted(f"{scheme}://{i.path}" for i in found  # file:///a/b lists as /a/b, s3://b/k as b/k
+                             if i.type == fs.FileType.File and Path(i.path).suffix.lower() in IMAGE_SUFFIXES
+                             and not any(part.startswith(".") for part in Path(i.path).relative_to(root).parts))
