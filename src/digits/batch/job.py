@@ -17,9 +17,8 @@ import pyarrow.parquet as pq
 
 from digits.batch.engine import import_ray
 from digits.batch.output import set_aside, tally
-from digits.batch.sources import filesystem_for
 from digits.batch.rows import MODES
-from digits.batch.sources import gather_sources
+from digits.batch.sources import filesystem_for, gather_sources
 from digits.batch.stages import Scorer, prepare_rows
 from digits.errors import DigitsError, first_line
 

@@ -19,7 +19,6 @@ from digits.errors import DigitsError
 class Tally:
     """What the Parquet files in an output folder hold."""
 
-    files: int
     rows: int
     errors: int
     paths: frozenset[str]  # the inputs answered (kept only when asked for)
@@ -55,7 +54,7 @@ def tally(out: str, keep_paths: bool = False) -> Tally:
         errors += table.num_rows - table.column("error").null_count
         if keep_paths:
             paths.update(table.column("path").to_pylist())
-    return Tally(len(files) - len(broken), rows, errors, frozenset(paths), tuple(broken))
+    return Tally(rows, errors, frozenset(paths), tuple(broken))
 
 
 BROKEN_PREFIX = "_broken-"  # Parquet readers (pyarrow, Ray, pandas) skip files whose names start with "_"

@@ -19,7 +19,7 @@ from digits.batch.sources import filesystem_for, is_uri
 from digits.errors import DigitsError, ImageError, first_line
 from digits.reading.decode import MAX_FILE_BYTES
 from digits.reading.predictor import load_line_reader, load_predictor
-from digits.reading.recognize import prepare, score_prepared
+from digits.reading.recognize import prepare, score_or_error
 
 PREPARED = pa.schema([("path", pa.string()), ("error", pa.string()), ("prepared", pa.binary())])
 
@@ -97,8 +97,7 @@ class Scorer:
         labels = batch.column("path").to_pylist()
         errors = batch.column("error").to_pylist()
         blobs = batch.column("prepared").to_pylist()
-        good = [(label, pickle.loads(blob)) for label, error, blob in zip(labels, errors, blobs) if error is None]
-        scored = iter(score_prepared(good, self.predictor, self.reader, self.min_confidence) if good else [])
-        answers = [{"path": label, "error": error} if error is not None else next(scored)
-                   for label, error in zip(labels, errors)]
+        # (label, error message) or (label, what was prepared): the reading room's own batch scoring keeps errors in place
+        items = [(label, error if error is not None else pickle.loads(blob)) for label, error, blob in zip(labels, errors, blobs)]
+        answers = score_or_error(items, self.predictor, self.reader, self.min_confidence)
         return answers_table(answers, self.mode, self.model_name)

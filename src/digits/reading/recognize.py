@@ -136,7 +136,7 @@ def recognize_many(
     paths = list(paths)
     workers = workers or os.cpu_count() or 1
     load = partial(_load_one, row=row)
-    score = partial(_score_or_error, predictor=predictor, reader=reader, min_confidence=min_confidence)
+    score = partial(score_or_error, predictor=predictor, reader=reader, min_confidence=min_confidence)
     if workers == 1 or len(paths) < PARALLEL_FROM:
         yield from _in_batches(map(load, paths), score, batch)
         return
@@ -163,8 +163,8 @@ def _in_batches(loaded: Iterable[tuple[str, Prepared | str]], score, batch: int)
     yield from score(pending)
 
 
-def _score_or_error(items: list[tuple[str, Prepared | str]], predictor: Predictor, reader: Predictor | None,
-                    min_confidence: float) -> list[dict]:
+def score_or_error(items: list[tuple[str, Prepared | str]], predictor: Predictor, reader: Predictor | None,
+                   min_confidence: float) -> list[dict]:
     """Score the prepared items together; keep errors in their place."""
     good = [(label, found) for label, found in items if not isinstance(found, str)]
     scored = iter(score_prepared(good, predictor, reader, min_confidence)) if good else iter(())
