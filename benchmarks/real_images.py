@@ -30,6 +30,7 @@ import numpy as np
 
 from _common import add_data_arguments, resolve_data_dir, smoke_out
 from digits.data.mnist import load_mnist
+from _documents import document_rows, mnist_through_pipeline, photo_speed, print_acceptance, print_document_table, print_tradeoff
 from _numbers import NUMBER_KINDS, photo_of, render_number_kind, tesseract_available, tesseract_read
 from digits.data.synth import TYPESET_FONTS, canvas_rgba, digit_ink, encode, on_paper, place, typeset_ink
 from digits.data.synth_lines import digit_bank, random_style, render_number
@@ -90,6 +91,9 @@ def main() -> None:
     parser.add_argument("--reader", type=Path, default=None, help="line model for numbers (default: the shipped reader)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/out/real_images"))
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--sections", default="digits,numbers,documents",
+                        help="which tables to make, comma-separated: digits, numbers, documents")
+    parser.add_argument("--chart", type=Path, default=None, help="write the 'not a digit' trade-off curve here (PNG)")
     args = parser.parse_args()
     if args.smoke:
         args.per_kind = 3
@@ -97,11 +101,29 @@ def main() -> None:
 
     mnist = load_mnist(resolve_data_dir(parser, args))
     predictor = load_predictor(args.model)
-    rng = np.random.default_rng(args.seed)
-    print_digit_table(digit_rows(mnist, predictor, args, rng))
-    reader = load_line_reader(args.reader)
-    print_number_table(number_rows(mnist, predictor, reader, args, rng))
-    print_speed(speed_rows(mnist, reader, args.out, rng))
+    sections = set(args.sections.split(","))
+    rng = np.random.default_rng(args.seed)  # one stream for the first two tables, so their images stay those of earlier runs
+    if "digits" in sections:
+        print_digit_table(digit_rows(mnist, predictor, args, rng))
+    if "numbers" in sections:
+        reader = load_line_reader(args.reader)
+        print_number_table(number_rows(mnist, predictor, reader, args, rng))
+        print_speed(speed_rows(mnist, reader, args.out, rng))
+    if "documents" in sections:
+        documents(mnist, predictor, args)
+    print(f"Measured on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}.")
+
+
+def documents(mnist, predictor, args) -> None:
+    """Ruled and squared paper, form fields, phone photos, non-digits; MNIST test digits through the pipeline."""
+    bank = digit_bank(mnist.x_test, mnist.y_test)
+    rng = np.random.default_rng(args.seed + 2)
+    rows, refusals = document_rows(bank, predictor, args.per_kind, args.out, rng, tesseract_available())
+    print_document_table(rows)
+    stats, digit_scores = mnist_through_pipeline(load_predictor(args.model, spin=False), mnist.x_test, mnist.y_test, args.out)
+    print_acceptance(stats)
+    print_tradeoff(digit_scores, refusals, predictor.card.reject_threshold if predictor.rejects else None, args.chart)
+    print(f"| a 12-megapixel phone photo, JPEG file to answer | p50 {photo_speed(bank, predictor, args.out, rng):.0f} ms |\n")
 
 
 def digit_rows(mnist, predictor, args, rng: np.random.Generator) -> list[tuple]:
@@ -199,7 +221,7 @@ def print_speed(rows: list[tuple[str, float]]) -> None:
     print("|---|---:|")
     for name, ms in rows:
         print(f"| {name} | {ms:.1f} ms |")
-    print(f"\nMeasured on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}.")
+    print()
 
 
 if __name__ == "__main__":

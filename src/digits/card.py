@@ -45,6 +45,8 @@ class InputSpec:
 
 MNIST_INPUT = InputSpec()
 DIGIT_LABELS = tuple("0123456789")
+REJECT_LABEL = "not a digit"  # the 11th class of a digit model that can refuse a mark
+OPEN_LABELS = (*DIGIT_LABELS, REJECT_LABEL)
 LINE_INPUT = InputSpec(size=32, box=24, centring="line")  # what the sequence reader takes: one line of a number
 LINE_LABELS = ("", *DIGIT_LABELS, ".", ",", "-")  # index 0 is CTC's blank: no character at this column
 
@@ -59,6 +61,9 @@ class Metrics:
     test_errors: int | None = None
     test_loss: float | None = None
     onnx_max_abs_diff_vs_keras: float | None = None
+    # Models with a "not a digit" class, at their reject_threshold, on validation data:
+    validation_digits_rejected: float | None = None  # share of held-out digits (read through the pipeline) refused
+    validation_non_digits_accepted: float | None = None  # share of held-out generated non-digits taken for digits
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,8 @@ class ModelCard:
     input: InputSpec = MNIST_INPUT
     labels: tuple[str, ...] = DIGIT_LABELS
     output: str = "10 probabilities, digits 0-9"
+    # With OPEN_LABELS: a mark whose "not a digit" probability reaches this is refused (chosen on validation data).
+    reject_threshold: float | None = None
     metrics: Metrics = Metrics()
     provenance: Provenance = Provenance()
     card_version: int = CARD_VERSION

@@ -6,11 +6,12 @@ touch or overlap, thin strokes and decimal points are read as written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
 
+from digits.reading.fields import Field, find_field, outside_field
 from digits.reading.lines import DecodedChar, LineInput, char_spans, decode_line, normalize_line, pad_batch
 from digits.reading.predictor import Predictor
 from digits.reading.preprocess import Marks, find_ink
@@ -28,6 +29,7 @@ class Page:
     boxes: list[tuple[int, int, int, int]]  # each line's x, y, width, height in the original image
     reason: str | None = None
     factor: float = 1.0  # the lines' coordinates are in an image shrunk by this factor
+    field: Field | None = None  # a comb field (a printed row of boxes), read box by box with the digit model
 
 
 def _bands(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -73,7 +75,10 @@ def prepare_page(gray: np.ndarray, source_scale: float = 1.0) -> Page:
     marks = find_ink(gray, speck=SPECK, source_scale=source_scale)
     if isinstance(marks, str):
         return Page([], [], marks)
-    page = find_lines(marks)
+    field = find_field(marks)
+    page = find_lines(outside_field(marks, field))
+    if field is not None:
+        return replace(page, reason=None, field=field)
     return page if page.lines else Page([], [], page.reason)
 
 
@@ -98,9 +103,13 @@ def _char_boxes(line: LineInput, chars: list[DecodedChar], factor: float) -> lis
     return boxes
 
 
-def page_answer(label: str, page: Page, decoded: list[list[DecodedChar]], min_confidence: float = 0.0) -> dict:
-    """The JSON answer of `read`: every line's text, box, confidence and characters, and the whole text."""
-    lines = []
+def page_answer(label: str, page: Page, decoded: list[list[DecodedChar]], min_confidence: float = 0.0,
+                field: dict | None = None) -> dict:
+    """The JSON answer of `read`: every line's text, box, confidence and characters, and the whole text.
+
+    `field` is the page's comb field already read (see `fields.field_line`), placed among the lines by height.
+    """
+    lines = [field] if field else []
     for line, box, chars in zip(page.lines, page.boxes, decoded):
         if not chars:
             continue
@@ -109,6 +118,7 @@ def page_answer(label: str, page: Page, decoded: list[list[DecodedChar]], min_co
                   for c, char_box in zip(chars, _char_boxes(line, chars, page.factor))]
         confidence = float(np.prod([c.confidence for c in chars]))  # a number is only as sure as all its characters
         lines.append({"text": "".join(c.char for c in chars), "box": list(box), "confidence": round(confidence, 6), "digits": digits})
+    lines.sort(key=lambda line: line["box"][1])
     answer = {
         "path": label,
         "text": "\n".join(line["text"] for line in lines),

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from digits import runfolder
-from digits.card import LINE_INPUT, MNIST_INPUT, InputSpec, ModelCard, card_for_model
+from digits.card import DIGIT_LABELS, LINE_INPUT, MNIST_INPUT, OPEN_LABELS, InputSpec, ModelCard, card_for_model
 from digits.errors import ModelError, first_line
 
 DEFAULT_MODEL = "default.onnx"  # the digit model; its card is default.json beside it
@@ -78,11 +78,30 @@ class Predictor:
         """The model's raw output for a batch shaped as its input."""
         return self.session.run(None, {self.input_name: np.ascontiguousarray(batch, dtype=np.float32)})[0]
 
-    def predict_proba(self, images: np.ndarray) -> np.ndarray:
-        """(N, 28, 28) images -> (N, 10) probabilities that sum to 1."""
+    @property
+    def rejects(self) -> bool:
+        """Whether the model has a "not a digit" class (and so can refuse a mark)."""
+        return self.card.labels == OPEN_LABELS
+
+    def scores(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(N, 28, 28) images -> ((N, 10) digit probabilities that sum to 1, (N,) probability of "not a digit").
+
+        A model without that class gives 0 for it: it always answers a digit.
+        """
         side = self.card.input.size
-        scores = self.run(np.reshape(images, (-1, side, side))).astype(np.float64)
-        return scores / np.clip(scores.sum(axis=1, keepdims=True), 1e-12, None)
+        raw = self.run(np.reshape(images, (-1, side, side))).astype(np.float64)
+        digits = raw[:, : len(DIGIT_LABELS)]
+        not_digit = raw[:, len(DIGIT_LABELS)] if self.rejects else np.zeros(len(raw))
+        return digits / np.clip(digits.sum(axis=1, keepdims=True), 1e-12, None), not_digit
+
+    def predict_proba(self, images: np.ndarray) -> np.ndarray:
+        """(N, 28, 28) images -> (N, 10) digit probabilities that sum to 1."""
+        return self.scores(images)[0]
+
+    def refuses(self, not_digit: np.ndarray) -> np.ndarray:
+        """Which marks to answer "not a digit", from their probability of it and the card's calibrated threshold."""
+        threshold = self.card.reject_threshold if self.card.reject_threshold is not None else 0.5
+        return (not_digit >= threshold) & self.rejects
 
 
 def load_predictor(model: Path | None = None, threads: int = 0, spin: bool = True) -> Predictor:

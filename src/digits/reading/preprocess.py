@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from digits.card import MNIST_INPUT
+from digits.reading.rules import Structure, find_structure, remove_structure
 
 WORK_SIDE = 1024  # larger images are shrunk first: digits need no more detail, and it bounds the cost
 MIN_CONTRAST = 0.12  # ink must differ from the paper by about 30 grey levels
@@ -40,28 +41,49 @@ class Segmentation:
 
 
 def ink_map(gray: np.ndarray) -> np.ndarray:
-    """Ink strength in [0, 1] (1 = strongest ink) for a grey image in [0, 1] of either polarity."""
-    side = int(max(3, round(0.03 * min(gray.shape))))
-    border = np.concatenate([gray[:side].ravel(), gray[-side:].ravel(), gray[:, :side].ravel(), gray[:, -side:].ravel()])
-    paper = float(np.median(border))
+    """Ink strength in [0, 1] (1 = strongest ink) for a grey image in [0, 1] of either polarity.
+
+    On paper, ink is measured against the paper around it, as a share of that paper's brightness: a
+    stroke in a shadow is as strong as the same stroke in the light, and a shadow's edge is not ink.
+    """
+    paper = _paper_level(gray)
     light_paper = paper > 0.5
     ink = 1.0 - gray if light_paper else gray.astype(np.float32, copy=True)
     if min(ink.shape) >= 64:
-        ink = ink - _background(ink)  # uneven light and paper tint
+        background, edges = _background(ink)  # uneven light, shadows and paper tint
+        ink = ink - background - edges
+        ink = ink / np.maximum(1.0 - background, 0.25) if light_paper else ink
     else:
         ink = ink - (1.0 - paper if light_paper else paper)  # small images: the paper is flat enough
     return np.clip(ink, 0.0, 1.0).astype(np.float32)
 
 
-def _background(ink: np.ndarray) -> np.ndarray:
-    """Smooth estimate of the paper under the ink: a grey opening wider than any stroke, done small."""
+def _paper_level(gray: np.ndarray) -> float:
+    """The paper's grey level, read from the image's border (where people rarely write)."""
+    side = int(max(3, round(0.03 * min(gray.shape))))
+    return float(np.median(np.concatenate([gray[:side].ravel(), gray[-side:].ravel(), gray[:, :side].ravel(), gray[:, -side:].ravel()])))
+
+
+def _background(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The paper under the ink, and how much it changes from one spot to the next (at a shadow's edge).
+
+    The paper is a median over a window wider than any stroke, done small: a median keeps the
+    hard edge of a shadow where it is and ignores strokes, which fill less than half of the window.
+    Near that edge the estimate is off by up to the step itself, so the step is returned too:
+    ink must rise above it to count.
+    """
     scale = 4
     small = cv2.resize(ink, (max(1, ink.shape[1] // scale), max(1, ink.shape[0] // scale)), interpolation=cv2.INTER_AREA)
-    k = max(5, min(small.shape) // 4) | 1
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
-    opened = cv2.morphologyEx(small, cv2.MORPH_OPEN, kernel)
-    opened = cv2.GaussianBlur(opened, (0, 0), k / 2)
-    return cv2.resize(opened, (ink.shape[1], ink.shape[0]), interpolation=cv2.INTER_LINEAR)
+    k = max(5, max(small.shape) // 4) | 1
+    k = min(k, 255)
+    # Mirrored margins: a shadow's corner cut by the frame's edge is seen whole, not as a thin wedge that
+    # the median would take for a stroke.
+    padded = cv2.copyMakeBorder(np.clip(small * 255, 0, 255).astype(np.uint8), k, k, k, k, cv2.BORDER_REFLECT)
+    median = cv2.medianBlur(padded, k)[k:-k, k:-k].astype(np.float32) / 255
+    square = np.ones((5, 5), np.uint8)
+    step = cv2.dilate(median, square) - cv2.erode(median, square)
+    size = (ink.shape[1], ink.shape[0])
+    return cv2.resize(median, size, interpolation=cv2.INTER_LINEAR), cv2.resize(step, size, interpolation=cv2.INTER_LINEAR)
 
 
 def shrink(gray: np.ndarray) -> tuple[np.ndarray, float]:
@@ -82,6 +104,7 @@ class Marks:
     mask: np.ndarray  # (h, w) uint8, 1 = ink
     components: list[dict]  # connected marks, specks dropped: box, area, own mask
     factor: float  # shrunk size / original size
+    structure: Structure | None = None  # printed lines taken out (ruled paper, form boxes), comb field boxes
 
 
 NO_INK = "no ink: the image is blank or has too little contrast"
@@ -102,14 +125,42 @@ def find_ink(gray: np.ndarray, speck: float = 0.02, source_scale: float = 1.0) -
     if peak < MIN_CONTRAST:
         return NO_INK
     ink = np.clip(ink / peak, 0.0, 1.0)
+    structure = find_structure(ink)
+    ink = remove_structure(ink, structure)
     mask = ink_mask(ink)
     try:
         components = find_marks(mask, speck)
     except TooManyMarks as exc:
         return f"too many marks to read ({exc.args[0]:,}): the image looks like a pattern or noise, not writing"
+    if min(small.shape) >= 64:
+        components = _drop_shadow_corners(components, small if _paper_level(small) <= 0.5 else 1.0 - small)
     if not components:
         return ONLY_SPECKS
-    return Marks(ink, mask, components, factor)
+    return Marks(ink, mask, components, factor, structure)
+
+
+def _drop_shadow_corners(components: list[dict], darkness: np.ndarray) -> list[dict]:
+    """Leave out marks at the frame's edge that are no darker than the paper beside them: the corner of a
+    shadow cut by the frame, which no background estimate can tell from a thick stroke on its own.
+
+    Ink is darker than the paper all around it; a shadow's corner continues into the shadow.
+    """
+    h, w = darkness.shape
+    kept = []
+    for comp in components:
+        x, y, cw, ch = comp["box"]
+        if x > 0 and y > 0 and x + cw < w and y + ch < h:
+            kept.append(comp)
+            continue
+        pad = max(3, min(cw, ch) // 4)
+        x0, y0, x1, y1 = max(0, x - pad), max(0, y - pad), min(w, x + cw + pad), min(h, y + ch + pad)
+        own = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        own[y - y0 : y - y0 + ch, x - x0 : x - x0 + cw] = comp["mask"]
+        ring = cv2.dilate(own, np.ones((2 * pad + 1, 2 * pad + 1), np.uint8)) & (1 - own)
+        window = darkness[y0:y1, x0:x1]
+        if np.percentile(window[ring > 0], 90) < np.median(window[own > 0]) - 0.05:
+            kept.append(comp)
+    return kept
 
 
 def segment(gray: np.ndarray, row: bool = False, source_scale: float = 1.0) -> Segmentation:

@@ -25,7 +25,8 @@ import numpy as np
 from digits.errors import ImageError
 from digits.reading.decode import Decoded, decode_image, source_label
 from digits.reading.numbers import Page, page_answer, prepare_page, read_lines
-from digits.reading.predictor import Predictor, load_line_reader
+from digits.reading.fields import field_line
+from digits.reading.predictor import Predictor, load_line_reader, load_predictor
 from digits.reading.preprocess import Segmentation, segment
 
 
@@ -60,6 +61,12 @@ def shipped_line_reader() -> Predictor:
     return load_line_reader()
 
 
+@cache
+def shipped_digit_model() -> Predictor:
+    """The digit model shipped with the package, loaded once per process (read mode's comb fields)."""
+    return load_predictor()
+
+
 def prepare(source: Path | bytes, row: bool = False, name: str | None = None) -> tuple[Decoded, Prepared]:
     """Read an image and find its digit (predict mode) or its lines (read mode). Raises ImageError."""
     decoded = decode_image(source, name=name)
@@ -90,14 +97,22 @@ def recognize(predictor: Predictor, source: Path | bytes, row: bool = False, nam
     return read_image(predictor, source, row=row, name=name, reader=reader).answer
 
 
-def digit_answer(label: str, segmentation: Segmentation, probabilities: np.ndarray | None) -> dict:
-    """The JSON answer for one image in `predict` mode."""
+NOT_A_DIGIT = "not a digit: the mark looks like a letter, a symbol or a scribble"
+
+
+def digit_answer(label: str, segmentation: Segmentation, probabilities: np.ndarray | None,
+                 not_digit: float | None = None, refused: bool = False) -> dict:
+    """The JSON answer for one image in `predict` mode (`refused`: the model says the mark is not a digit)."""
     if not segmentation.crops:
         return {"path": label, "digit": None, "confidence": None, "probabilities": None, "reason": segmentation.reason}
     probs = [round(float(p), 6) for p in probabilities[0]]
     digit = int(np.argmax(probabilities[0]))
     answer = {"path": label, "digit": digit, "confidence": probs[digit], "probabilities": probs,
               "box": list(segmentation.crops[0].box)}
+    if not_digit is not None:
+        answer["not_digit"] = round(float(not_digit), 6)
+    if refused:
+        answer.update(digit=None, confidence=None, reason=NOT_A_DIGIT)
     if segmentation.note:
         answer["note"] = segmentation.note
     return answer
@@ -175,18 +190,36 @@ def score_prepared(items: list[tuple[str, Prepared]], predictor: Predictor, read
                    min_confidence: float = 0.0) -> list[dict]:
     """One model call for every digit of every item in predict mode; batched line reading in read mode."""
     if items and isinstance(items[0][1], Page):
-        lines = [line for _, page in items for line in page.lines]
-        decoded = read_lines(reader or shipped_line_reader(), lines) if lines else []
-        answers, start = [], 0
-        for label, page in items:
-            answers.append(page_answer(label, page, decoded[start : start + len(page.lines)], min_confidence))
-            start += len(page.lines)
-        return answers
+        return _score_pages(items, predictor, reader, min_confidence)
     crops = [crop.image for _, seg in items for crop in seg.crops]
-    probabilities = predictor.predict_proba(np.stack(crops)) if crops else np.zeros((0, 10))
+    probabilities, not_digit = predictor.scores(np.stack(crops)) if crops else (np.zeros((0, 10)), np.zeros(0))
+    refused = predictor.refuses(not_digit)
     answers, start = [], 0
     for label, seg in items:
         part = probabilities[start : start + len(seg.crops)] if seg.crops else None
+        extra = {"not_digit": not_digit[start], "refused": bool(refused[start])} if seg.crops and predictor.rejects else {}
         start += len(seg.crops)
-        answers.append(digit_answer(label, seg, part))
+        answers.append(digit_answer(label, seg, part, **extra))
+    return answers
+
+
+def _score_pages(items: list[tuple[str, Page]], predictor: Predictor | None, reader: Predictor | None,
+                 min_confidence: float) -> list[dict]:
+    """Read mode: every line of every page in batches with the sequence reader; comb fields box by box
+    with the digit model (the shipped one when `predictor` is None)."""
+    lines = [line for _, page in items for line in page.lines]
+    decoded = read_lines(reader or shipped_line_reader(), lines) if lines else []
+    cells = [cell.image for _, page in items if page.field for cell in page.field.cells if cell is not None]
+    model = predictor or shipped_digit_model()
+    probabilities, not_digit = model.scores(np.stack(cells)) if cells else (np.zeros((0, 10)), np.zeros(0))
+    refused = model.refuses(not_digit)
+    answers, start, cell = [], 0, 0
+    for label, page in items:
+        field = None
+        if page.field is not None:
+            used = sum(c is not None for c in page.field.cells)
+            field = field_line(page.field, probabilities[cell : cell + used], refused[cell : cell + used])
+            cell += used
+        answers.append(page_answer(label, page, decoded[start : start + len(page.lines)], min_confidence, field))
+        start += len(page.lines)
     return answers

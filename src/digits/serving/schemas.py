@@ -21,7 +21,8 @@ class DigitAnswer(BaseModel):
     confidence: float | None
     probabilities: list[float] | None = Field(description="Ten probabilities, digits 0-9")
     box: Box | None = None
-    reason: str | None = Field(None, description="Why there is no digit")
+    reason: str | None = Field(None, description="Why there is no digit (for a mark the model refuses: 'not a digit: ...')")
+    not_digit: float | None = Field(None, description="How likely the mark is not a digit at all (models with that class)")
     note: str | None = Field(None, description="Said when the image seems to hold several digits (use /api/read)")
     inputs: list[str] | None = Field(None, description="The 28x28 model inputs as PNG data URLs (with ?inputs=true)")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from digits.card import DIGIT_LABELS, MNIST_INPUT
+from digits.card import DIGIT_LABELS, MNIST_INPUT, OPEN_LABELS
 from digits.errors import ModelError
 from digits.training.registry import ModelSpec, get_spec
 from digits.training.sequence import build_crnn, ctc_on_probabilities
@@ -66,7 +66,7 @@ def _conv_bn(x, filters: int, kernel: int, strides: int = 1, padding: str = "val
     return layers.Activation("relu")(x)
 
 
-def build_fast() -> keras.Model:
+def build_fast(classes: int = NUM_CLASSES, name: str = "cnn_fast") -> keras.Model:
     """A small batch-normalised convnet that passes 99 % in about a minute of CPU training."""
     inputs, x = _inputs()
     x = layers.Reshape((*INPUT_SHAPE, 1))(x)
@@ -77,11 +77,11 @@ def build_fast() -> keras.Model:
     x = layers.Flatten()(x)
     x = layers.Dense(128, activation="relu")(x)
     x = layers.Dropout(0.3)(x)
-    outputs = layers.Dense(NUM_CLASSES, activation="softmax")(x)
-    return keras.Model(inputs, outputs, name="cnn_fast")
+    outputs = layers.Dense(classes, activation="softmax")(x)
+    return keras.Model(inputs, outputs, name=name)
 
 
-def build_deep() -> keras.Model:
+def build_deep(classes: int = NUM_CLASSES, name: str = "cnn_deep") -> keras.Model:
     """Seven batch-normalised conv layers; strided 5x5 convs replace pooling (learned downsampling)."""
     inputs, x = _inputs()
     x = layers.Reshape((*INPUT_SHAPE, 1))(x)
@@ -96,8 +96,18 @@ def build_deep() -> keras.Model:
     x = _conv_bn(x, 128, 4)  # (B, 1, 1, 128)
     x = layers.Flatten()(x)
     x = layers.Dropout(0.4)(x)
-    outputs = layers.Dense(NUM_CLASSES, activation="softmax")(x)
-    return keras.Model(inputs, outputs, name="cnn_deep")
+    outputs = layers.Dense(classes, activation="softmax")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_deep_reject() -> keras.Model:
+    """cnn_deep with an 11th output: "not a digit"."""
+    return build_deep(len(OPEN_LABELS), "cnn_reject")
+
+
+def build_fast_reject() -> keras.Model:
+    """cnn_fast with an 11th output: "not a digit"."""
+    return build_fast(len(OPEN_LABELS), "cnn_fast_reject")
 
 
 def build_mlp_tutorial() -> keras.Model:

@@ -26,6 +26,7 @@ class ModelSpec:
     schedule: str = "constant"  # or "one_cycle": warm up, then cosine decay to ~0
     task: str = "digit"  # "digit": 28x28 in, 10 probabilities out; "line": a line in, characters out (CTC)
     lines: int = 0  # line models: how many written numbers to render for training
+    non_digits: float = 0.0  # > 0: an 11th class, "not a digit", trained on this many generated marks per digit
 
 
 _ONE_CYCLE = {"schedule": "one_cycle"}
@@ -44,6 +45,11 @@ REGISTRY: dict[str, ModelSpec] = {
                   "build_fast", 225_322, epochs=3, batch_size=128, learning_rate=3e-3, **_ONE_CYCLE),
         ModelSpec("cnn_deep", "Best single model: 7 conv/BN layers, augmentation, one-cycle schedule",
                   "build_deep", 326_826, epochs=45, batch_size=128, learning_rate=3e-3, augment=True, **_ONE_CYCLE),
+        ModelSpec("cnn_reject", "cnn_deep's recipe with an 11th class, 'not a digit', learnt from generated letters, "
+                  "symbols, scribbles and smudges", "build_deep_reject", 326_955, epochs=45, batch_size=128, learning_rate=3e-3,
+                  augment=True, non_digits=0.15, **_ONE_CYCLE),
+        ModelSpec("cnn_fast_reject", "cnn_fast's recipe with the 'not a digit' class, for tests", "build_fast_reject", 225_451,
+                  epochs=3, batch_size=128, learning_rate=3e-3, non_digits=0.15, **_ONE_CYCLE),
         ModelSpec("crnn", "Number reader: 5 conv/BN layers and 2 temporal convs with a CTC head; reads a line of 0-9 . , -",
                   "build_crnn", 261_854, epochs=5, learning_rate=2e-3, lines=110_000, **_LINE),
         ModelSpec("crnn_fast", "The number reader's recipe in miniature, for tests: a few thousand lines, two epochs",

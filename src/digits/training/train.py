@@ -14,15 +14,17 @@ import keras
 import numpy as np
 
 from digits import runfolder
-from digits.card import LINE_INPUT, LINE_LABELS, Metrics, ModelCard, Provenance, write_card
+from digits.card import LINE_INPUT, LINE_LABELS, OPEN_LABELS, Metrics, ModelCard, Provenance, write_card
 from digits.data.mnist import Mnist, split_validation
 from digits.data.synth_lines import digit_bank
 from digits.training.augment import build_augmenter
 from digits.training.models import INPUT_SHAPE, build_model, compile_model, describe_layers
 from digits.training.registry import get_spec
+from digits.training.rejection import NON_DIGIT, calibrate, with_non_digits
 from digits.training.sequence import ExactMatch, LineBatches, make_lines
 
 
+REJECT_OUTPUT = "11 probabilities: digits 0-9, then 'not a digit'"
 LINE_OUTPUT = "per 4 input columns: probabilities of blank, 0-9, '.', ',', '-' (greedy CTC decoding)"
 
 
@@ -58,6 +60,7 @@ class TrainResult:
     config: TrainConfig
     history: dict[str, list[float]]
     seconds: float
+    rejection: dict[str, float] | None = None  # models with a "not a digit" class: their calibrated threshold
 
 
 def _split(config: TrainConfig, data: Mnist) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
@@ -75,7 +78,12 @@ def train_model(config: TrainConfig, data: Mnist, callbacks: list | None = None)
     if get_spec(config.model).task == "line":
         return train_line_model(config, data, callbacks)
     x_fit, y_fit, x_val, y_val = _split(config, data)
-    validation = (x_val.astype("float32"), y_val) if x_val is not None else None
+    share = get_spec(config.model).non_digits
+    if share:  # the 11th class: generated non-digits, with other seeds for validation
+        x_fit, y_fit = with_non_digits(x_fit, y_fit, share, config.seed)
+    validation = None
+    if x_val is not None:
+        validation = with_non_digits(x_val, y_val, share, config.seed + 1) if share else (x_val.astype("float32"), y_val)
     total_steps = math.ceil(len(x_fit) / config.batch_size) * config.epochs
     model = build_model(config.model, config.learning_rate, total_steps)
     trainer = model
@@ -83,7 +91,12 @@ def train_model(config: TrainConfig, data: Mnist, callbacks: list | None = None)
         # Augment in a wrapper so the saved model stays free of training-only layers.
         trainer = keras.Sequential([keras.Input(shape=INPUT_SHAPE), build_augmenter(config.seed), model], name="trainer")
         compile_model(trainer, model.optimizer)
-    return _fit(trainer, model, config, x_fit.astype("float32"), y_fit, validation, callbacks)
+    result = _fit(trainer, model, config, x_fit.astype("float32"), y_fit, validation, callbacks)
+    if share:
+        # Without a validation split (a refit) the threshold falls back to "more likely not a digit than any digit".
+        refuse = lambda images: _raw_probabilities(model, images)[:, NON_DIGIT]  # noqa: E731
+        result.rejection = calibrate(refuse, x_val, config.seed + 2) if x_val is not None else {"threshold": 0.5}
+    return result
 
 
 def train_line_model(config: TrainConfig, data: Mnist, callbacks: list | None = None) -> TrainResult:
@@ -124,6 +137,9 @@ def card_for_run(result: TrainResult, data_checksums: dict[str, str] | None = No
     line = get_spec(config.model).task == "line"
     score = "val_exact" if line else "val_accuracy"  # a line counts only when read exactly
     extra = {"input": LINE_INPUT, "labels": LINE_LABELS, "output": LINE_OUTPUT} if line else {}
+    rejection = result.rejection or {}
+    if rejection:
+        extra = {"labels": OPEN_LABELS, "output": REJECT_OUTPUT, "reject_threshold": rejection["threshold"]}
     return ModelCard(
         name=config.model,
         description=get_spec(config.model).description,
@@ -133,6 +149,8 @@ def card_for_run(result: TrainResult, data_checksums: dict[str, str] | None = No
         metrics=Metrics(
             validation_accuracy=result.history[score][-1] if score in result.history else None,
             validation=f"{config.validation_fraction:.0%} of the training set held out" if held_out else "none: refit on every training image",
+            validation_digits_rejected=rejection.get("digits_rejected"),
+            validation_non_digits_accepted=rejection.get("non_digits_accepted"),
         ),
         provenance=Provenance(
             training=asdict(config),
@@ -162,11 +180,16 @@ def save_run(result: TrainResult, run_dir: Path, data_checksums: dict[str, str] 
     return paths
 
 
+def _raw_probabilities(model: keras.Model, images: np.ndarray, batch_size: int = 1024) -> np.ndarray:
+    return np.asarray(model.predict(images.astype("float32"), batch_size=batch_size, verbose=0), dtype=np.float64)
+
+
 def predict_probabilities(model: keras.Model, images: np.ndarray, batch_size: int = 1024) -> np.ndarray:
-    """(N, 10) class probabilities for (N, 28, 28) images in 0-255, normalised to sum to 1.
+    """(N, 10) digit probabilities for (N, 28, 28) images in 0-255, normalised to sum to 1.
 
     Normalising matches how Keras scores a sigmoid-output model with
-    sparse categorical cross-entropy, so the tutorials' MLP is scored fairly.
+    sparse categorical cross-entropy, so the tutorials' MLP is scored fairly; a
+    model with a "not a digit" class is scored on its ten digits, as ONNX serving does.
     """
-    probs = np.asarray(model.predict(images.astype("float32"), batch_size=batch_size, verbose=0), dtype=np.float64)
+    probs = _raw_probabilities(model, images, batch_size)[:, :NON_DIGIT]
     return probs / np.clip(probs.sum(axis=1, keepdims=True), 1e-12, None)

@@ -1,0 +1,214 @@
+"""Printed structure out of the way: the lines of ruled and squared paper, margins, underlines, form boxes.
+
+A printed line is long, thin and straight; a digit's strokes are not much
+longer than the digit. So: find straight runs of ink in each direction
+(a morphological opening with a thin kernel), join the pieces of a slightly
+tilted line, and call a run a line when it is much longer than the writing
+left once every run is set aside. Lines are removed from the ink map, and a
+stroke that crossed one is restored across the gap (a closing along the
+stroke's direction, kept only inside the removed line). A row of boxes whose
+walls stand between two such lines is a comb field: its boxes are returned so
+that each can be read as one character.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+LINE_FLOOR = 0.12  # ink strength (of the image's peak) that may belong to a faint printed line
+WALL_SHARE = 0.92  # a comb field's wall is inked over this share of the height between the field's lines
+LONGER_THAN_WRITING = 2.5  # a line is at least this many times the size of the biggest mark of writing
+SMALLEST = 64  # a smaller image (a 28x28 digit, a thumbnail) holds no printed lines worth finding
+MAX_THICKNESS = 0.03  # of the image's shorter side: printed lines are thin
+
+
+@dataclass(frozen=True)
+class Structure:
+    """What was taken out of an image before reading: line pixels, and the boxes of any comb field."""
+
+    removed: np.ndarray  # (h, w) uint8, 1 = pixel of a printed line
+    boxes: list[tuple[int, int, int, int]] = field(default_factory=list)  # comb field boxes, left to right (x, y, w, h)
+    thickness: float = 0.0  # the thickest removed line's mean thickness, pixels
+
+
+def _runs(binary: np.ndarray, horizontal: bool, length: int) -> np.ndarray:
+    """Pixels on straight runs of at least `length` in one direction, pieces of a tilted line joined."""
+    kernel = (length, 1) if horizontal else (1, length)
+    runs = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, kernel))
+    join = (3 * length, 3) if horizontal else (3, 3 * length)
+    return cv2.morphologyEx(runs, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, join))
+
+
+def _segments(runs: np.ndarray, horizontal: bool, thickest: float, shortest_line: int) -> list[dict]:
+    """Each thin straight run: its box, length along the direction, thickness, and the pixels it covers.
+
+    A run long enough to be a line covers a straight band fitted to it, as thick as its typical
+    cross-section, so a stroke of writing that lies against the line (and joined its component) is not
+    taken with it; a shorter run (a wall of a form box, a stroke) covers its own pixels.
+    """
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+    segments = []
+    for index in np.flatnonzero(stats[:, cv2.CC_STAT_AREA] > 0)[1:]:
+        x, y, w, h, area = (int(v) for v in stats[index])
+        length = w if horizontal else h
+        if area / max(length, 1) > 3 * thickest:
+            continue
+        own = labels[y : y + h, x : x + w] == index
+        ys, xs = np.nonzero(own)
+        along, across = (xs, ys) if horizontal else (ys, xs)
+        thickness = float(np.median(np.bincount(along)[np.unique(along)]))
+        if thickness > thickest:
+            continue
+        centre = (y + h / 2) if horizontal else (x + w / 2)  # across the run, in the image
+        if length >= shortest_line:
+            slope, offset = _fit(along, across, thickness)
+            centre = (y if horizontal else x) + offset + slope * length / 2
+            grid_along, grid_across = np.meshgrid(np.arange(length), np.arange(h if horizontal else w))
+            band = np.abs(grid_across - (slope * grid_along + offset)) <= thickness / 2 + 1
+            own &= band if horizontal else band.T
+        segments.append({"box": (x, y, w, h), "length": length, "thickness": thickness, "centre": centre,
+                         "band": own.astype(np.uint8)})
+    return segments
+
+
+def _fit(along: np.ndarray, across: np.ndarray, thickness: float) -> tuple[float, float]:
+    """A straight line through a run's pixels, grown from its most crowded row outwards.
+
+    Writing that touches a line can hold more pixels than the line does near it, so a least-squares fit
+    over every pixel tilts; starting flat on the row the line fills most and refitting on the pixels near
+    the current fit follows the line alone, tilted or not.
+    """
+    slope, offset = 0.0, float(np.bincount(across).argmax())
+    near = max(2.0, thickness)
+    for _ in range(4):
+        inliers = np.abs(across - (slope * along + offset)) <= near
+        if len(np.unique(along[inliers])) < 2:
+            break
+        slope, offset = (float(v) for v in np.polyfit(along[inliers], across[inliers], 1))
+    return slope, offset
+
+
+def _pixels(shape: tuple[int, int], segments: list[dict]) -> np.ndarray:
+    """The bands of the given segments, as one uint8 mask."""
+    mask = np.zeros(shape, np.uint8)
+    for s in segments:
+        x, y, w, h = s["box"]
+        mask[y : y + h, x : x + w] |= s["band"]
+    return mask
+
+
+def _writing_size(binary: np.ndarray, candidates: np.ndarray) -> int:
+    """The extent (longer side) of the biggest mark left when every candidate line is set aside; 0 if none."""
+    rest = binary & (1 - candidates)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(rest, connectivity=8)
+    if count <= 1:
+        return 0
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    big = stats[1:][areas >= min(areas.max(), max(4, 0.05 * areas.max()))]
+    return int(np.max(np.maximum(big[:, cv2.CC_STAT_WIDTH], big[:, cv2.CC_STAT_HEIGHT])))
+
+
+def _only_lines(segments: list[dict]) -> bool:
+    """A page with nothing but its printed lines: several long, parallel, regularly spaced ones."""
+    if len(segments) < 2:
+        return False
+    positions = sorted(s["centre"] for s in segments)
+    spacing = float(np.median(np.diff(positions)))
+    return min(s["length"] for s in segments) >= 4 * max(spacing, 1.0)
+
+
+def find_structure(ink: np.ndarray) -> Structure:
+    """The printed lines (and comb field boxes) in an ink map in [0, 1], normalised to its peak."""
+    h, w = ink.shape
+    binary = (ink > LINE_FLOOR).astype(np.uint8)
+    if min(h, w) < SMALLEST:
+        return Structure(np.zeros_like(binary))
+    length = max(15, min(h, w) // 30)
+    thickest = max(8.0, MAX_THICKNESS * min(h, w))
+    found = {horizontal: _segments(_runs(binary, horizontal, length) & binary, horizontal, thickest, 3 * length)
+             for horizontal in (True, False)}
+    # The writing's size, once every run long enough to be a line is set aside (shorter runs are strokes).
+    size = _writing_size(binary, _pixels(binary.shape, [s for s in found[True] + found[False] if s["length"] >= 3 * length]))
+    lines: dict[bool, list[dict]] = {}
+    for horizontal, segments in found.items():
+        lines[horizontal] = [s for s in segments if s["length"] >= max(3 * length, LONGER_THAN_WRITING * size)]
+        if size == 0 and not _only_lines(lines[horizontal]):
+            lines[horizontal] = []  # a lone stroke with nothing else written: a "1" or a "-", not a ruled page
+    boxes, walls = comb_boxes(lines[True], binary)
+    chosen = lines[True] + lines[False]
+    thickness = max((s["thickness"] for s in chosen), default=0.0)
+    return Structure(_pixels(binary.shape, chosen) | walls, boxes, thickness)
+
+
+def comb_boxes(rows: list[dict], binary: np.ndarray) -> tuple[list[tuple[int, int, int, int]], np.ndarray]:
+    """A comb field: two horizontal lines with at least three walls standing between them, evenly spaced.
+
+    A wall is a column inked over WALL_SHARE of the height between the lines (a digit that crosses it
+    adds ink, never removes it; a written "1" stops short of both lines). Returns the boxes between
+    consecutive walls, left to right, and the walls' pixels (to be removed).
+    """
+    ordered = sorted(rows, key=lambda s: s["centre"])
+    pairs = [(a, b) for i, a in enumerate(ordered) for b in ordered[i + 1 :]]
+    pairs.sort(key=lambda pair: pair[0]["centre"] - pair[1]["centre"])  # the tallest first: a stroke inside is no field line
+    for top, bottom in pairs:
+        y0, y1 = int(round(top["centre"])), int(round(bottom["centre"]))
+        margin = int(max(top["thickness"], bottom["thickness"])) + 1
+        height = y1 - y0
+        left = max(top["box"][0], bottom["box"][0])
+        right = min(top["box"][0] + top["box"][2], bottom["box"][0] + bottom["box"][2])
+        if height < 12 or right - left < 3 * height:
+            continue
+        inside = binary[y0 + margin : y1 - margin, left:right]
+        columns = np.flatnonzero(inside.mean(axis=0) >= WALL_SHARE)
+        if len(columns) == 0:
+            continue
+        runs = np.split(columns, np.flatnonzero(np.diff(columns) > 1) + 1)
+        xs = _evenly_spaced([left + float(run.mean()) for run in runs], height)
+        if xs is None:
+            continue
+        walls = np.zeros_like(binary)
+        for x in xs:
+            walls[y0 - margin : y1 + margin, max(0, int(x) - margin) : int(x) + margin + 1] = 1
+        boxes = [(int(a), y0, int(b - a), height) for a, b in zip(xs[:-1], xs[1:])]
+        return boxes, walls & binary
+    return [], np.zeros_like(binary)
+
+
+def _evenly_spaced(xs: list[float], height: int) -> list[float] | None:
+    """The walls of a row of equal boxes between the first and last of `xs`; None if `xs` is no such row.
+
+    Tries every count of boxes whose width is 0.4-2.5 times their height, and keeps the one whose walls
+    are best found among `xs` (at least 70 % of them): a wall that ink hid is put back, and a written
+    "1" that reaches both lines (a column in `xs` between walls) is left for reading.
+    """
+    if len(xs) < 2:
+        return None
+    span, found = xs[-1] - xs[0], np.array(xs)
+    best, best_support = None, 0.7
+    for count in range(3, 4 * len(xs)):
+        width = span / count
+        if width > 2.5 * height:
+            continue
+        if width < 0.4 * height:
+            break
+        walls = xs[0] + width * np.arange(count + 1)
+        support = float(np.mean([np.abs(found - wall).min() <= 0.12 * width for wall in walls]))
+        if support >= best_support:  # on a tie the finer division: every second wall of a row is a row too
+            best, best_support = [float(w) for w in walls], support
+    return best
+
+
+def remove_structure(ink: np.ndarray, structure: Structure) -> np.ndarray:
+    """The ink with the printed lines taken out and the strokes that crossed them joined again."""
+    if not structure.removed.any():
+        return ink
+    line = cv2.dilate(structure.removed, np.ones((3, 3), np.uint8))  # and the line's blurred edges
+    keep = ((ink > LINE_FLOOR) & (line == 0)).astype(np.uint8)
+    # A stroke crossing a horizontal line is cut by a gap as tall as the line: bridge it vertically, and the other way.
+    gap = int(structure.thickness) + 5
+    bridged = cv2.morphologyEx(keep, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap)))
+    bridged |= cv2.morphologyEx(keep, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
+    return ink * (keep | (bridged & line))
