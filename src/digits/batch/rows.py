@@ -46,6 +46,7 @@ def _flat(answer: dict, mode: str) -> dict:
         return {"digit": answer.get("digit"), "confidence": answer.get("confidence")}
     if "error" in answer:
         return {}  # an unreadable image: the answer columns stay null
-    characters = [{"char": d["char"], "confidence": d["confidence"], "box": d["box"]} for d in answer["digits"]]
+    characters = [{"char": d["char"], "confidence": d["confidence"], "box": d["box"]} if d else None  # None: an empty form box
+                  for d in answer["digits"]]
     return {"text": answer["text"], "confidence": answer["confidence"], "digits": characters,
             "review": answer.get("review", False)}

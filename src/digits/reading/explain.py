@@ -13,19 +13,24 @@ from digits.reading.recognize import Reading
 def answer_boxes(answer: dict) -> list[tuple[list[int], str]]:
     """(box, label) for each thing the answer found: the digit with its confidence, or each character read."""
     if "digits" in answer:
-        return [(d["box"], d.get("char", str(d.get("digit")))) for d in answer["digits"]]
+        return [(d["box"], d.get("char", str(d.get("digit")))) for d in answer["digits"] if d]
     if answer.get("digit") is None:
-        return []
+        return [(answer["box"], "not a digit")] if "box" in answer else []  # a mark the model refused
     return [(answer["box"], f"{answer['digit']} ({answer['confidence']:.2f})")]
 
 
-def render_explanation(gray: np.ndarray, answer: dict, inputs: list[np.ndarray], source_scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+def render_explanation(gray: np.ndarray, answer: dict, inputs: list[np.ndarray], source_scale: float = 1.0,
+                       removed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(annotated original as BGR, the model inputs enlarged 8x as grey): digits side by side, lines stacked.
 
-    `source_scale` is `gray`'s size relative to the file's, in whose pixels the answer's boxes are."""
+    `source_scale` is `gray`'s size relative to the file's, in whose pixels the answer's boxes are;
+    `removed` (printed lines taken out before reading, any size) is painted green."""
     scale = 800 / max(gray.shape) if max(gray.shape) > 800 else max(1.0, 200 / max(gray.shape))
     shown = cv2.resize((gray * 255).astype(np.uint8), None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_NEAREST)
     annotated = cv2.cvtColor(shown, cv2.COLOR_GRAY2BGR)
+    if removed is not None:
+        lines = cv2.resize(removed, (annotated.shape[1], annotated.shape[0]), interpolation=cv2.INTER_NEAREST) > 0
+        annotated[lines] = (0, 180, 0)
     thickness = max(1, round(max(annotated.shape) / 300))
     for box, text in answer_boxes(answer):
         x, y, w, h = (round(v * scale * source_scale) for v in box)
@@ -51,7 +56,8 @@ def write_explanation(out_dir: Path, source: Path | str, reading: Reading) -> li
     a.png and a.jpg do not overwrite each other); return their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = Path(str(source)).name or "image"
-    annotated, inputs = render_explanation(reading.gray, reading.answer, reading.inputs, reading.scale)
+    removed = getattr(reading.prepared, "removed", None)
+    annotated, inputs = render_explanation(reading.gray, reading.answer, reading.inputs, reading.scale, removed)
     paths = [out_dir / f"{stem}.boxes.png", out_dir / f"{stem}.input.png"]
     cv2.imwrite(str(paths[0]), annotated)
     cv2.imwrite(str(paths[1]), inputs)

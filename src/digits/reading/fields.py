@@ -29,7 +29,7 @@ def find_field(marks: Marks) -> Field | None:
     """The comb field in the marks' printed structure, each box cut out and normalised; None if there is none."""
     if marks.structure is None or not marks.structure.boxes:
         return None
-    inset = int(marks.structure.thickness) + 2
+    inset = 2  # the printed frame is already out of the ink; a stroke that lay on it keeps what was beside it
     cells = []
     for x, y, w, h in marks.structure.boxes:
         ink = marks.ink[y + inset : y + h - inset, x + inset : x + w - inset]
@@ -46,7 +46,13 @@ def _cell(ink: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int], fac
     if mask.size == 0 or mask.mean() < MIN_INK:
         return None
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    areas = stats[1:, cv2.CC_STAT_AREA]
+    h, w = mask.shape
+    x, y, cw, ch, areas = (stats[1:, i] for i in range(5))
+    # What is left of the frame's edge: thin marks along a side of the box.
+    along_side = ((x <= 1) | (x + cw >= w - 1)) & (cw <= 4) | ((y <= 1) | (y + ch >= h - 1)) & (ch <= 4)
+    areas = np.where(along_side, 0, areas)
+    if areas.max() < MIN_INK * mask.size:
+        return None
     keep = np.isin(labels, np.flatnonzero(areas >= 0.1 * areas.max()) + 1).astype(np.uint8)  # the digit, not its dust
     ys, xs = np.nonzero(keep)
     top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1

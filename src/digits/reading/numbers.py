@@ -30,6 +30,7 @@ class Page:
     reason: str | None = None
     factor: float = 1.0  # the lines' coordinates are in an image shrunk by this factor
     field: Field | None = None  # a comb field (a printed row of boxes), read box by box with the digit model
+    removed: np.ndarray | None = None  # printed lines taken out before reading (in the shrunk image), for --explain
 
 
 def _bands(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -77,9 +78,10 @@ def prepare_page(gray: np.ndarray, source_scale: float = 1.0) -> Page:
         return Page([], [], marks)
     field = find_field(marks)
     page = find_lines(outside_field(marks, field))
+    removed = marks.structure.removed if marks.structure is not None and marks.structure.removed.any() else None
     if field is not None:
-        return replace(page, reason=None, field=field)
-    return page if page.lines else Page([], [], page.reason)
+        return replace(page, reason=None, field=field, removed=removed)
+    return replace(page, removed=removed) if page.lines else Page([], [], page.reason, removed=removed)
 
 
 def read_lines(reader: Predictor, lines: list[LineInput], batch: int = 32) -> list[list[DecodedChar]]:
@@ -155,6 +157,8 @@ def corrected_parts(gray: np.ndarray, page: Page, answer: dict, text: str, scale
         if not said or len(said["text"]) != len(right):
             continue
         for char, item in zip(right, said["digits"]):
+            if item is None:
+                continue  # an empty box of a form field
             x, y, w, h = (int(round(v * scale)) for v in item["box"])
             found = segment(gray[max(0, y) : y + h, max(0, x) : x + w]) if char.isdigit() and w > 1 and h > 1 else None
             if found is not None and found.crops:

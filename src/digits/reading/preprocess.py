@@ -38,6 +38,7 @@ class Segmentation:
     crops: list[DigitCrop]
     reason: str | None = None
     note: str | None = None  # predict mode: the image seems to hold several digits
+    removed: np.ndarray | None = None  # printed lines taken out before reading (in the shrunk image), for --explain
 
 
 def ink_map(gray: np.ndarray) -> np.ndarray:
@@ -67,23 +68,21 @@ def _paper_level(gray: np.ndarray) -> float:
 def _background(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The paper under the ink, and how much it changes from one spot to the next (at a shadow's edge).
 
-    The paper is a median over a window wider than any stroke, done small: a median keeps the
-    hard edge of a shadow where it is and ignores strokes, which fill less than half of the window.
-    Near that edge the estimate is off by up to the step itself, so the step is returned too:
-    ink must rise above it to count.
+    The paper is a grey opening wider than any stroke, done small: it removes every stroke and keeps
+    a shadow as it is, hard edge included (no smoothing, which would spread the edge into a band that
+    looks like ink). Scaling the estimate back up still softens that edge by a few pixels, so the
+    local step is returned too: ink must rise above it to count.
     """
     scale = 4
     small = cv2.resize(ink, (max(1, ink.shape[1] // scale), max(1, ink.shape[0] // scale)), interpolation=cv2.INTER_AREA)
-    k = max(5, max(small.shape) // 4) | 1
-    k = min(k, 255)
-    # Mirrored margins: a shadow's corner cut by the frame's edge is seen whole, not as a thin wedge that
-    # the median would take for a stroke.
-    padded = cv2.copyMakeBorder(np.clip(small * 255, 0, 255).astype(np.uint8), k, k, k, k, cv2.BORDER_REFLECT)
-    median = cv2.medianBlur(padded, k)[k:-k, k:-k].astype(np.float32) / 255
+    k = max(5, min(small.shape) // 4) | 1
+    # Mirrored margins: a shadow's corner cut by the frame's edge is seen whole, not as a thin wedge.
+    padded = cv2.copyMakeBorder(small, k, k, k, k, cv2.BORDER_REFLECT)
+    opened = cv2.morphologyEx(padded, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))[k:-k, k:-k]
     square = np.ones((5, 5), np.uint8)
-    step = cv2.dilate(median, square) - cv2.erode(median, square)
+    step = cv2.dilate(opened, square) - cv2.erode(opened, square)
     size = (ink.shape[1], ink.shape[0])
-    return cv2.resize(median, size, interpolation=cv2.INTER_LINEAR), cv2.resize(step, size, interpolation=cv2.INTER_LINEAR)
+    return cv2.resize(opened, size, interpolation=cv2.INTER_LINEAR), cv2.resize(step, size, interpolation=cv2.INTER_LINEAR)
 
 
 def shrink(gray: np.ndarray) -> tuple[np.ndarray, float]:
@@ -180,7 +179,8 @@ def segment(gray: np.ndarray, row: bool = False, source_scale: float = 1.0) -> S
         crop = ink[y : y + h, x : x + w] * cv2.dilate(labels_mask[y : y + h, x : x + w], np.ones((3, 3), np.uint8))
         original = tuple(int(round(v / factor)) for v in (x, y, w, h))
         crops.append(DigitCrop(to_mnist(crop, labels_mask[y : y + h, x : x + w]), original))
-    return Segmentation(crops, note=None if row else _several_digits_note(components))
+    removed = marks.structure.removed if marks.structure is not None and marks.structure.removed.any() else None
+    return Segmentation(crops, note=None if row else _several_digits_note(components), removed=removed)
 
 
 def _several_digits_note(components: list[dict]) -> str | None:

@@ -49,7 +49,10 @@ class Reading:
         """What the model saw: the 28x28 digit, or each line as the reader took it (grey levels 0-255)."""
         if isinstance(self.prepared, Segmentation):
             return [crop.image for crop in self.prepared.crops]
-        return [line.image for line in self.prepared.lines] if self.prepared else []
+        if not self.prepared:
+            return []
+        cells = [cell.image for cell in self.prepared.field.cells if cell is not None] if self.prepared.field else []
+        return [line.image for line in self.prepared.lines] + cells
 
 
 Prepared = Segmentation | Page

@@ -20,6 +20,8 @@ import numpy as np
 
 LINE_FLOOR = 0.12  # ink strength (of the image's peak) that may belong to a faint printed line
 WALL_SHARE = 0.92  # a comb field's wall is inked over this share of the height between the field's lines
+MAX_RUNS = 2000  # more straight runs than a page of printed lines holds
+SPAN = 0.5  # a printed line runs across at least this share of the image (ruled pages, grids, margins, a field's edges)
 LONGER_THAN_WRITING = 2.5  # a line is at least this many times the size of the biggest mark of writing
 SMALLEST = 64  # a smaller image (a 28x28 digit, a thumbnail) holds no printed lines worth finding
 MAX_THICKNESS = 0.03  # of the image's shorter side: printed lines are thin
@@ -62,15 +64,15 @@ def _segments(runs: np.ndarray, horizontal: bool, thickest: float, shortest_line
         thickness = float(np.median(np.bincount(along)[np.unique(along)]))
         if thickness > thickest:
             continue
-        centre = (y + h / 2) if horizontal else (x + w / 2)  # across the run, in the image
+        centre, slope = ((y + h / 2) if horizontal else (x + w / 2)), 0.0  # across the run, in the image
         if length >= shortest_line:
             slope, offset = _fit(along, across, thickness)
             centre = (y if horizontal else x) + offset + slope * length / 2
             grid_along, grid_across = np.meshgrid(np.arange(length), np.arange(h if horizontal else w))
             band = np.abs(grid_across - (slope * grid_along + offset)) <= thickness / 2 + 1
             own &= band if horizontal else band.T
-        segments.append({"box": (x, y, w, h), "length": length, "thickness": thickness, "centre": centre,
-                         "band": own.astype(np.uint8)})
+        segments.append({"box": (x, y, w, h), "length": length, "thickness": thickness, "centre": centre, "slope": slope,
+                         "start": x if horizontal else y, "band": own.astype(np.uint8)})
     return segments
 
 
@@ -120,6 +122,25 @@ def _only_lines(segments: list[dict]) -> bool:
     return min(s["length"] for s in segments) >= 4 * max(spacing, 1.0)
 
 
+def _spanning(segments: list[dict], extent: float) -> list[dict]:
+    """The runs that lie on one straight line reaching at least `extent` in all (a faint printed line
+    breaks into pieces; the pieces of one line line up)."""
+    ordered = sorted(segments, key=lambda s: -s["length"])
+    chosen, used = [], set()
+    for i, seed in enumerate(ordered):
+        if i in used:
+            continue
+        middle = seed["start"] + seed["length"] / 2
+        group = [j for j, s in enumerate(ordered) if j not in used and abs(
+            seed["centre"] + seed["slope"] * (s["start"] + s["length"] / 2 - middle) - s["centre"]) <= max(3.0, seed["thickness"])]
+        first = min(ordered[j]["start"] for j in group)
+        last = max(ordered[j]["start"] + ordered[j]["length"] for j in group)
+        if last - first >= extent:
+            chosen.extend(ordered[j] for j in group)
+            used.update(group)
+    return chosen
+
+
 def find_structure(ink: np.ndarray) -> Structure:
     """The printed lines (and comb field boxes) in an ink map in [0, 1], normalised to its peak."""
     h, w = ink.shape
@@ -128,13 +149,19 @@ def find_structure(ink: np.ndarray) -> Structure:
         return Structure(np.zeros_like(binary))
     length = max(15, min(h, w) // 30)
     thickest = max(8.0, MAX_THICKNESS * min(h, w))
-    found = {horizontal: _segments(_runs(binary, horizontal, length) & binary, horizontal, thickest, 3 * length)
+    found = {horizontal: _segments(_runs(binary, horizontal, length) & binary, horizontal, thickest, length)
              for horizontal in (True, False)}
-    # The writing's size, once every run long enough to be a line is set aside (shorter runs are strokes).
-    size = _writing_size(binary, _pixels(binary.shape, [s for s in found[True] + found[False] if s["length"] >= 3 * length]))
+    if len(found[True]) + len(found[False]) > MAX_RUNS:
+        return Structure(np.zeros_like(binary))  # a texture or a pattern, not printed lines: leave it to the mark count
+    # A printed line crosses most of the picture; a stroke of writing seldom does (and then the writing
+    # left beside it, measured once every such run is set aside, is about as big as the stroke).
+    spanning = {horizontal: _spanning(segments, SPAN * (w if horizontal else h)) for horizontal, segments in found.items()}
+    size = _writing_size(binary, _pixels(binary.shape, spanning[True] + spanning[False]))
+    if size < 0.03 * min(h, w):
+        size = 0  # only dust is left beside the long runs: they are the writing (a "1" among specks), unless ruled
     lines: dict[bool, list[dict]] = {}
-    for horizontal, segments in found.items():
-        lines[horizontal] = [s for s in segments if s["length"] >= max(3 * length, LONGER_THAN_WRITING * size)]
+    for horizontal, segments in spanning.items():
+        lines[horizontal] = [s for s in segments if s["length"] >= LONGER_THAN_WRITING * size]
         if size == 0 and not _only_lines(lines[horizontal]):
             lines[horizontal] = []  # a lone stroke with nothing else written: a "1" or a "-", not a ruled page
     boxes, walls = comb_boxes(lines[True], binary)

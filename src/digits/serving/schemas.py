@@ -42,7 +42,7 @@ class NumberLine(BaseModel):
     text: str = Field(examples=["12.50"])
     box: Box
     confidence: float
-    digits: list[CharInNumber]
+    digits: list[CharInNumber | None] = Field(description="The line's characters; null for an empty box of a form field")
 
 
 class NumberAnswer(BaseModel):
@@ -51,7 +51,7 @@ class NumberAnswer(BaseModel):
     path: str
     text: str = Field(examples=["12.50\n347"])
     confidence: float | None = Field(description="How sure the reader is of the whole text; null when nothing was read")
-    digits: list[CharInNumber] = Field(description="Every character of every line, in reading order")
+    digits: list[CharInNumber | None] = Field(description="Every character of every line, in reading order; null for an empty box of a form field")
     lines: list[NumberLine]
     review: bool | None = Field(None, description="True when the confidence is below the minimum asked for (CLI: --min-confidence)")
     reason: str | None = Field(None, description="Why there is no digit")

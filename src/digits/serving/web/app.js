@@ -114,14 +114,14 @@ async function send(blob) {
 function show(answer) {
   const text = answer.error ? "!" : (mode() === "read" ? (answer.text || "–") : (answer.digit ?? "–"));
   document.getElementById("answer").textContent = strokes.length || lastImage ? text : "?";
-  const confidence = answer.confidence ?? (answer.digits && answer.digits.length ? Math.min(...answer.digits.map((d) => d.confidence)) : null);
+  const confidence = answer.confidence ?? (answer.digits && answer.digits.length ? Math.min(...answer.digits.filter(Boolean).map((d) => d.confidence)) : null);
   document.getElementById("confidence").textContent = confidence == null ? "" : `${(100 * confidence).toFixed(1)} % sure`;
   document.getElementById("reason").textContent = answer.error || answer.reason || "";
   // One digit: the ten probabilities. A number: each character read, with how sure the reader is of it.
   const bars = document.getElementById("bars");
   bars.innerHTML = "";
   const shown = mode() === "read"
-    ? (answer.digits || []).map((d) => [d.char, d.confidence])
+    ? (answer.digits || []).map((d) => (d ? [d.char, d.confidence] : ["\u2423", 0]))  // an empty box of a form field
     : (answer.probabilities || new Array(10).fill(0)).map((p, d) => [String(d), p]);
   bars.style.gridTemplateColumns = `repeat(${Math.max(shown.length, 1)}, minmax(0, 3em))`;
   for (const [label, p] of shown) {
