@@ -114,12 +114,13 @@ def _writing_size(binary: np.ndarray, candidates: np.ndarray) -> int:
 
 
 def _only_lines(segments: list[dict]) -> bool:
-    """A page with nothing but its printed lines: several long, parallel, regularly spaced ones."""
-    if len(segments) < 2:
+    """A page with nothing but its printed lines: three or more long, parallel ones, each much longer than
+    the space between them (a written "111" has strokes about as long as they are apart)."""
+    if len(segments) < 3:
         return False
     positions = sorted(s["centre"] for s in segments)
     spacing = float(np.median(np.diff(positions)))
-    return min(s["length"] for s in segments) >= 4 * max(spacing, 1.0)
+    return min(s["length"] for s in segments) >= 6 * max(spacing, 1.0)
 
 
 def _spanning(segments: list[dict], extent: float) -> list[dict]:

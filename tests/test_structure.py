@@ -1,0 +1,102 @@
+"""Reading through the page: ruled and squared paper, form fields, shadows, and what a printed line is not."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from digits.data.synth import digit_ink, encode, place, row_ink
+from digits.data.synth_paper import comb_field, compose, phone_photo, ruled, squared
+from digits.reading.predictor import load_predictor
+from digits.reading.recognize import recognize
+from digits.reading.rules import find_structure, remove_structure
+
+INK = (0.1, 0.1, 0.15)
+
+
+@pytest.fixture(scope="module")
+def predictor():
+    return load_predictor()
+
+
+def _on(paper: str, digit: np.ndarray, seed: int) -> bytes:
+    rng = np.random.default_rng(seed)
+    shape = (360, 420)
+    ink = place(digit_ink(digit, 90, stroke=1), shape, rng)
+    layers = {"blank": [], "ruled": ruled(shape, rng, 30, margin=True), "squared": squared(shape, rng, 24)}[paper]
+    return encode(compose([*layers, (ink, INK)], rng), "JPEG", 90)
+
+
+@pytest.mark.parametrize("digit", [1, 4, 7, 8])
+def test_the_same_digit_reads_the_same_on_blank_ruled_and_squared_paper(predictor, handwritten, digit):
+    answers = {paper: recognize(predictor, _on(paper, handwritten[digit], seed=digit))["digit"] for paper in ("blank", "ruled", "squared")}
+    assert answers == {"blank": digit, "ruled": digit, "squared": digit}
+
+
+def test_a_blank_ruled_page_holds_no_digit(predictor):
+    rng = np.random.default_rng(3)
+    page = compose(ruled((400, 500), rng, 28, margin=True), rng)
+    answer = recognize(predictor, encode(page, "JPEG", 90))
+    assert answer["digit"] is None and answer["reason"]
+
+
+def test_a_comb_field_with_an_empty_box_gives_the_digits_and_a_gap(handwritten):
+    rng = np.random.default_rng(5)
+    field = comb_field([handwritten[3], handwritten[1], None, handwritten[4], handwritten[9]], rng, 70)
+    answer = recognize(None, encode(field, "JPEG", 90), row=True)
+    assert answer["text"] == "31 49"
+    assert [d and d["digit"] for d in answer["digits"]] == [3, 1, None, 4, 9]
+    assert len(answer["lines"]) == 1 and answer["lines"][0]["digits"][2] is None
+
+
+def test_a_written_one_that_fills_the_image_is_not_taken_for_a_printed_line(predictor, handwritten):
+    image = np.full((200, 120), 255, np.uint8)
+    image[5:195, 55:65] = 0  # a "1" from top to bottom, alone
+    assert recognize(predictor, encode(image, "PNG"))["digit"] == 1
+    ones = row_ink([handwritten[1], handwritten[1], handwritten[7]], 190, np.random.default_rng(0))
+    tight = (255 - ones[2:-2] * 255).astype(np.uint8)  # "117", cropped to the ink
+    assert recognize(None, encode(tight, "PNG"), row=True)["text"] == "117"
+
+
+def test_a_stroke_that_crosses_a_printed_line_is_joined_again():
+    ink = np.zeros((300, 400), np.float32)
+    ink[150:153, :] = 0.5  # a printed line across the page
+    ink[100:200, 200:208] = 1.0  # a stroke crossing it
+    structure = find_structure(ink)
+    clean = remove_structure(ink, structure)
+    assert structure.removed[151, 20] and not clean[151, 20]  # the line is gone ...
+    assert (clean[100:200, 200:208] > 0).all()  # ... the stroke is whole
+
+
+def test_a_shadow_across_the_page_is_not_a_digit(predictor, handwritten):
+    rng = np.random.default_rng(11)
+    blank = phone_photo(np.zeros((40, 30), np.float32), rng, (900, 1200), 0.2)
+    assert recognize(predictor, encode(blank, "JPEG", 85))["digit"] is None
+    for seed in range(3):
+        photo = phone_photo(digit_ink(handwritten[2], 200, stroke=2), np.random.default_rng(seed), (900, 1200), 0.3)
+        assert recognize(predictor, encode(photo, "JPEG", 85))["digit"] == 2
+
+
+def test_a_12_megapixel_photo_is_read_within_bounded_memory(tmp_path, handwritten):
+    import subprocess
+    import sys
+
+    photo = phone_photo(digit_ink(handwritten[5], 200, stroke=3), np.random.default_rng(1), (3000, 4000), 0.3)
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(encode(photo, "JPEG", 85))
+    del photo
+    # A fresh process reads it and reports its own peak resident memory (VmHWM, which exec starts afresh).
+    script = ("import sys; from pathlib import Path; from digits import load_predictor, recognize; "
+              "print(recognize(load_predictor(), Path(sys.argv[1]))['digit']); "
+              "print([line for line in open('/proc/self/status') if line.startswith('VmHWM')][0].split()[1])")
+    result = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True)
+    digit, peak_kb = result.stdout.split()
+    assert digit == "5"
+    assert int(peak_kb) / 1024 < 400, f"peak {int(peak_kb) / 1024:.0f} MB"  # the photo alone is 36 MB as RGB
+
+
+def test_squared_paper_with_nothing_written_holds_no_digit(predictor):
+    rng = np.random.default_rng(4)
+    page = compose(squared((500, 600), rng, 20), rng)
+    answer = recognize(predictor, encode(page, "JPEG", 90))
+    assert answer["digit"] is None and answer["reason"]
