@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from digits.card import MNIST_INPUT
+from digits.reading.ink import drop_shadow_corners, ink_map, paper_level
 from digits.reading.rules import Structure, find_structure, remove_structure
 
 WORK_SIDE = 1024  # larger images are shrunk first: digits need no more detail, and it bounds the cost
@@ -39,50 +40,6 @@ class Segmentation:
     reason: str | None = None
     note: str | None = None  # predict mode: the image seems to hold several digits
     removed: np.ndarray | None = None  # printed lines taken out before reading (in the shrunk image), for --explain
-
-
-def ink_map(gray: np.ndarray) -> np.ndarray:
-    """Ink strength in [0, 1] (1 = strongest ink) for a grey image in [0, 1] of either polarity.
-
-    On paper, ink is measured against the paper around it, as a share of that paper's brightness: a
-    stroke in a shadow is as strong as the same stroke in the light, and a shadow's edge is not ink.
-    """
-    paper = _paper_level(gray)
-    light_paper = paper > 0.5
-    ink = 1.0 - gray if light_paper else gray.astype(np.float32, copy=True)
-    if min(ink.shape) >= 64:
-        background, edges = _background(ink)  # uneven light, shadows and paper tint
-        ink = ink - background - edges
-        ink = ink / np.maximum(1.0 - background, 0.25) if light_paper else ink
-    else:
-        ink = ink - (1.0 - paper if light_paper else paper)  # small images: the paper is flat enough
-    return np.clip(ink, 0.0, 1.0).astype(np.float32)
-
-
-def _paper_level(gray: np.ndarray) -> float:
-    """The paper's grey level, read from the image's border (where people rarely write)."""
-    side = int(max(3, round(0.03 * min(gray.shape))))
-    return float(np.median(np.concatenate([gray[:side].ravel(), gray[-side:].ravel(), gray[:, :side].ravel(), gray[:, -side:].ravel()])))
-
-
-def _background(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The paper under the ink, and how much it changes from one spot to the next (at a shadow's edge).
-
-    The paper is a grey opening wider than any stroke, done small: it removes every stroke and keeps
-    a shadow as it is, hard edge included (no smoothing, which would spread the edge into a band that
-    looks like ink). Scaling the estimate back up still softens that edge by a few pixels, so the
-    local step is returned too: ink must rise above it to count.
-    """
-    scale = 4
-    small = cv2.resize(ink, (max(1, ink.shape[1] // scale), max(1, ink.shape[0] // scale)), interpolation=cv2.INTER_AREA)
-    k = max(5, min(small.shape) // 4) | 1
-    # Mirrored margins: a shadow's corner cut by the frame's edge is seen whole, not as a thin wedge.
-    padded = cv2.copyMakeBorder(small, k, k, k, k, cv2.BORDER_REFLECT)
-    opened = cv2.morphologyEx(padded, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))[k:-k, k:-k]
-    square = np.ones((5, 5), np.uint8)
-    step = cv2.dilate(opened, square) - cv2.erode(opened, square)
-    size = (ink.shape[1], ink.shape[0])
-    return cv2.resize(opened, size, interpolation=cv2.INTER_LINEAR), cv2.resize(step, size, interpolation=cv2.INTER_LINEAR)
 
 
 def shrink(gray: np.ndarray) -> tuple[np.ndarray, float]:
@@ -132,34 +89,10 @@ def find_ink(gray: np.ndarray, speck: float = 0.02, source_scale: float = 1.0) -
     except TooManyMarks as exc:
         return f"too many marks to read ({exc.args[0]:,}): the image looks like a pattern or noise, not writing"
     if min(small.shape) >= 64:
-        components = _drop_shadow_corners(components, small if _paper_level(small) <= 0.5 else 1.0 - small)
+        components = drop_shadow_corners(components, small if paper_level(small) <= 0.5 else 1.0 - small)
     if not components:
         return ONLY_SPECKS
     return Marks(ink, mask, components, factor, structure)
-
-
-def _drop_shadow_corners(components: list[dict], darkness: np.ndarray) -> list[dict]:
-    """Leave out marks at the frame's edge that are no darker than the paper beside them: the corner of a
-    shadow cut by the frame, which no background estimate can tell from a thick stroke on its own.
-
-    Ink is darker than the paper all around it; a shadow's corner continues into the shadow.
-    """
-    h, w = darkness.shape
-    kept = []
-    for comp in components:
-        x, y, cw, ch = comp["box"]
-        if x > 0 and y > 0 and x + cw < w and y + ch < h:
-            kept.append(comp)
-            continue
-        pad = max(3, min(cw, ch) // 4)
-        x0, y0, x1, y1 = max(0, x - pad), max(0, y - pad), min(w, x + cw + pad), min(h, y + ch + pad)
-        own = np.zeros((y1 - y0, x1 - x0), np.uint8)
-        own[y - y0 : y - y0 + ch, x - x0 : x - x0 + cw] = comp["mask"]
-        ring = cv2.dilate(own, np.ones((2 * pad + 1, 2 * pad + 1), np.uint8)) & (1 - own)
-        window = darkness[y0:y1, x0:x1]
-        if np.percentile(window[ring > 0], 90) < np.median(window[own > 0]) - 0.05:
-            kept.append(comp)
-    return kept
 
 
 def segment(gray: np.ndarray, row: bool = False, source_scale: float = 1.0) -> Segmentation:
