@@ -15,6 +15,7 @@ from digits.reading.fields import Field, find_field, outside_field
 from digits.reading.lines import DecodedChar, LineInput, char_spans, decode_line, normalize_line, pad_batch
 from digits.reading.predictor import Predictor
 from digits.reading.preprocess import Marks, find_ink
+from digits.reading.refusal import LoneMark, lone_marks
 
 MERGE_GAP = 0.25  # bands of ink closer than this share of the line height belong to one line (a dot, a comma's tail)
 MIN_LINE = 0.35  # a band shorter than this share of the tallest is a speck or a stray stroke, not a line
@@ -31,6 +32,7 @@ class Page:
     factor: float = 1.0  # the lines' coordinates are in an image shrunk by this factor
     field: Field | None = None  # a comb field (a printed row of boxes), read box by box with the digit model
     removed: np.ndarray | None = None  # printed lines taken out before reading (in the shrunk image), for --explain
+    lone: list[list[LoneMark]] | None = None  # per line, its marks that stand alone: checked for "not a digit"
 
 
 def _bands(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -58,7 +60,7 @@ def find_lines(marks: Marks) -> Page:
         x, y, w, h = comp["box"]
         clean[y : y + h, x : x + w] |= comp["mask"]
     keep = cv2.dilate(clean, np.ones((3, 3), np.uint8))
-    lines, boxes = [], []
+    lines, boxes, lone = [], [], []
     for start, end in _bands(clean):
         band = marks.ink[start:end] * keep[start:end]
         columns = np.flatnonzero(clean[start:end].any(axis=0))
@@ -68,7 +70,8 @@ def find_lines(marks: Marks) -> Page:
             continue
         lines.append(line)
         boxes.append(tuple(int(round(v / marks.factor)) for v in (left, start, right - left, end - start)))
-    return Page(lines, boxes, None if lines else "no line of writing found", marks.factor)
+        lone.append(lone_marks(marks.components, marks.ink, start, end))
+    return Page(lines, boxes, None if lines else "no line of writing found", marks.factor, lone=lone)
 
 
 def prepare_page(gray: np.ndarray, source_scale: float = 1.0) -> Page:

@@ -26,6 +26,7 @@ from digits.errors import ImageError
 from digits.reading.decode import Decoded, decode_image, source_label
 from digits.reading.numbers import Page, page_answer, prepare_page, read_lines
 from digits.reading.fields import field_line
+from digits.reading.refusal import drop_refused
 from digits.reading.predictor import Predictor, load_line_reader, load_predictor
 from digits.reading.preprocess import Segmentation, segment
 
@@ -208,12 +209,13 @@ def score_prepared(items: list[tuple[str, Prepared]], predictor: Predictor, read
 
 def _score_pages(items: list[tuple[str, Page]], predictor: Predictor | None, reader: Predictor | None,
                  min_confidence: float) -> list[dict]:
-    """Read mode: every line of every page in batches with the sequence reader; comb fields box by box
-    with the digit model (the shipped one when `predictor` is None)."""
+    """Read mode: every line of every page in batches with the sequence reader; the digit model (the shipped
+    one when `predictor` is None) reads comb fields box by box and refuses marks that are not digits."""
     lines = [line for _, page in items for line in page.lines]
     decoded = read_lines(reader or shipped_line_reader(), lines) if lines else []
-    cells = [cell.image for _, page in items if page.field for cell in page.field.cells if cell is not None]
     model = predictor or shipped_digit_model()
+    decoded = _without_refused(items, decoded, model) if model.rejects else decoded
+    cells = [cell.image for _, page in items if page.field for cell in page.field.cells if cell is not None]
     probabilities, not_digit = model.scores(np.stack(cells)) if cells else (np.zeros((0, 10)), np.zeros(0))
     refused = model.refuses(not_digit)
     answers, start, cell = [], 0, 0
@@ -226,3 +228,15 @@ def _score_pages(items: list[tuple[str, Page]], predictor: Predictor | None, rea
         answers.append(page_answer(label, page, decoded[start : start + len(page.lines)], min_confidence, field))
         start += len(page.lines)
     return answers
+
+
+def _without_refused(items: list[tuple[str, Page]], decoded: list, model: Predictor) -> list:
+    """Each line's characters, less those on a lone mark that the digit model says is not a digit."""
+    per_line = [marks for _, page in items for marks in (page.lone or [[] for _ in page.lines])]
+    images = [mark.image for marks in per_line for mark in marks]
+    if not images:
+        return decoded
+    refused = iter(model.refuses(model.scores(np.stack(images))[1]))
+    lines = [line for _, page in items for line in page.lines]
+    return [drop_refused(line, chars, marks, [bool(next(refused)) for _ in marks])
+            for line, chars, marks in zip(lines, decoded, per_line)]

@@ -1,0 +1,69 @@
+"""Marks in a line of writing that are not digits (a letter, a symbol, a scribble), left out of the number.
+
+The sequence reader knows only 0-9 . , - and reads anything as one of them. So
+each mark of a line that stands alone (no other mark above or below it, as
+tall as the line's digits) is also shown to the digit model, which has a
+"not a digit" class; where it refuses the mark and the reader put exactly one
+character on it, that character is dropped. Points, commas and minus signs
+are too small to be checked; digits that touch form one wide mark that is
+not checked either (the reader reads them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from digits.reading.lines import DecodedChar, LineInput, char_spans
+from digits.reading.preprocess import to_mnist
+
+TALL = 0.6  # of the line's height: shorter marks are separators or dust
+NARROW = 1.5  # width / height: a wider mark is digits that touch (and where the reader put two characters, none is dropped)
+
+
+@dataclass(frozen=True)
+class LoneMark:
+    """A mark of a line that stands alone: its x-range (in the line's coordinates) and what the digit model sees."""
+
+    x0: float
+    x1: float
+    image: np.ndarray  # (28, 28) float32, 0-255
+
+
+def lone_marks(components: list[dict], ink: np.ndarray, top: int, bottom: int) -> list[LoneMark]:
+    """The marks within rows [top, bottom) that stand alone (pieces that overlap in x are one mark), each
+    normalised as a digit."""
+    inside = sorted((c for c in components if top <= c["box"][1] + c["box"][3] / 2 < bottom), key=lambda c: c["box"][0])
+    groups: list[list[dict]] = []
+    for comp in inside:
+        if groups and comp["box"][0] < max(c["box"][0] + c["box"][2] for c in groups[-1]):
+            groups[-1].append(comp)
+        else:
+            groups.append([comp])
+    lone = []
+    for group in groups:
+        x0, y0 = min(c["box"][0] for c in group), min(c["box"][1] for c in group)
+        x1 = max(c["box"][0] + c["box"][2] for c in group)
+        y1 = max(c["box"][1] + c["box"][3] for c in group)
+        if y1 - y0 < TALL * (bottom - top) or x1 - x0 > NARROW * (y1 - y0):
+            continue
+        mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        for c in group:
+            x, y, w, h = c["box"]
+            mask[y - y0 : y - y0 + h, x - x0 : x - x0 + w] |= c["mask"]
+        lone.append(LoneMark(float(x0), float(x1), to_mnist(ink[y0:y1, x0:x1] * mask, mask)))
+    return lone
+
+
+def drop_refused(line: LineInput, chars: list[DecodedChar], marks: list[LoneMark], refused: list[bool]) -> list[DecodedChar]:
+    """The line's characters without those that the digit model refused, one character per refused mark."""
+    if not chars or not any(refused):
+        return chars
+    centres = [(line.source_x(a) + line.source_x(b)) / 2 for a, b in char_spans(chars, line.columns)]
+    dropped = set()
+    for mark, no in zip(marks, refused):
+        on_it = [i for i, x in enumerate(centres) if mark.x0 <= x <= mark.x1]
+        if no and len(on_it) == 1 and chars[on_it[0]].char.isdigit():
+            dropped.add(on_it[0])
+    return [c for i, c in enumerate(chars) if i not in dropped]

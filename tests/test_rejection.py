@@ -1,0 +1,84 @@
+"""'Not a digit': a digit model with an 11th class, its calibrated threshold, and how reading uses it."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+
+import numpy as np
+import pytest
+
+from digits import runfolder
+from digits.card import OPEN_LABELS, read_card, write_card
+from digits.data.non_digits import NON_DIGIT_CHARS, render_non_digits
+from digits.data.synth import digit_ink, encode, place, row_ink
+from digits.reading.predictor import load_predictor
+from digits.reading.recognize import NOT_A_DIGIT, recognize
+
+
+@pytest.fixture(scope="module")
+def reject_run(tiny_mnist, tmp_path_factory):
+    """A tiny model with the 'not a digit' class, trained for one epoch, saved as a run folder."""
+    from digits.training.train import TrainConfig, save_run, train_model
+
+    result = train_model(TrainConfig(model="cnn_fast_reject", epochs=1), tiny_mnist)
+    run = tmp_path_factory.mktemp("runs") / "reject"
+    save_run(result, run)
+    return run, result
+
+
+def _with_threshold(run, tmp_path, threshold: float):
+    """A copy of the run whose card refuses marks at `threshold`."""
+    copy = tmp_path / f"t{threshold}"
+    shutil.copytree(run, copy)
+    card = read_card(copy / runfolder.CARD)
+    write_card(dataclasses.replace(card, reject_threshold=threshold), copy / runfolder.CARD)
+    return load_predictor(copy)
+
+
+def _digit_image(digit_image: np.ndarray) -> bytes:
+    ink = place(digit_ink(digit_image, 80), (120, 120), np.random.default_rng(0))
+    return encode((255 - ink * 255).astype(np.uint8), "PNG")
+
+
+def test_training_writes_the_class_and_a_threshold_chosen_on_validation(reject_run):
+    run, result = reject_run
+    card = read_card(run / runfolder.CARD)
+    assert card.labels == OPEN_LABELS and card.reject_threshold == result.rejection["threshold"]
+    assert 0.05 <= card.reject_threshold <= 0.95
+    assert card.metrics.validation_digits_rejected is not None and card.metrics.validation_non_digits_accepted is not None
+    predictor = load_predictor(run)
+    probabilities, not_digit = predictor.scores(np.zeros((2, 28, 28), np.float32))
+    assert predictor.rejects and probabilities.shape == (2, 10) and not_digit.shape == (2,)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-6)
+
+
+def test_a_refused_mark_answers_no_digit_with_the_reason(reject_run, handwritten, tmp_path):
+    run, _ = reject_run
+    image = _digit_image(handwritten[4])
+    refusing = recognize(_with_threshold(run, tmp_path, 0.0), image)  # everything is refused
+    assert refusing["digit"] is None and refusing["reason"] == NOT_A_DIGIT and refusing["box"]
+    accepting = recognize(_with_threshold(run, tmp_path, 1.01), image)  # nothing is
+    assert accepting["digit"] is not None and "reason" not in accepting and 0 <= accepting["not_digit"] <= 1
+
+
+def test_read_mode_leaves_refused_marks_out_of_the_number(reject_run, handwritten, tmp_path):
+    run, _ = reject_run
+    ink = np.pad(row_ink([handwritten[d] for d in (3, 5, 8)], 80, np.random.default_rng(2)), 30)
+    image = encode((255 - ink * 255).astype(np.uint8), "PNG")
+    assert recognize(_with_threshold(run, tmp_path, 1.01), image, row=True)["text"] == "358"
+    assert recognize(_with_threshold(run, tmp_path, 0.0), image, row=True)["text"] == ""
+
+
+def test_a_model_without_the_class_never_refuses(tiny_run):
+    predictor = load_predictor(tiny_run[0])  # a 10-class mlp
+    probabilities, not_digit = predictor.scores(np.zeros((3, 28, 28), np.float32))
+    assert not predictor.rejects and probabilities.shape == (3, 10)
+    assert not predictor.refuses(not_digit).any() and not_digit.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_generated_non_digits_are_reproducible_and_never_digit_lookalikes():
+    first, again = render_non_digits(20, seed=3), render_non_digits(20, seed=3)
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    assert not set("0123456789OolIiSsZzBbgqT") & set(NON_DIGIT_CHARS)
+    assert all(mark.ndim == 2 and mark.max() > 0.5 for mark in first)
