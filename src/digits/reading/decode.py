@@ -27,6 +27,7 @@ MAX_SIDE = 20_000
 # Larger images are reduced while decoding (JPEG: by the decoder's own DCT scaling): reading works at
 # 1,024 pixels anyway, and it bounds what one image costs in memory to about its decoded bytes.
 DECODE_SIDE = 2048
+ORIENTATION = 0x0112  # the EXIF tag that says how the camera was held
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,14 @@ def decode_image(source: Path | bytes, name: str | None = None) -> Decoded:
                 image.seek(0)  # first frame of an animation
                 full = max(image.size)
                 if image.format == "JPEG" and full > DECODE_SIDE:
-                    image.draft(image.mode, (DECODE_SIDE, DECODE_SIDE))
-                image = ImageOps.exif_transpose(image)
+                    # The decoder's DCT scaling by 1/2, 1/4 or 1/8, to the smallest size whose longer side is
+                    # still at least half DECODE_SIDE (what reading works at): a 12-MP photo decodes 4x faster.
+                    # Colour JPEGs decode straight to grey (the luma channel alone): reading needs no more.
+                    fraction = DECODE_SIDE / 2 / full
+                    mode = "L" if image.mode in ("RGB", "L") else image.mode
+                    image.draft(mode, (math.ceil(image.size[0] * fraction), math.ceil(image.size[1] * fraction)))
+                if image.getexif().get(ORIENTATION, 1) != 1:  # turning copies the image: only when the camera says so
+                    image = ImageOps.exif_transpose(image)
                 image.load()
                 image = _reduced(image)
                 return Decoded(_to_gray(image), max(image.size) / full)

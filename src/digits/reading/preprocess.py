@@ -14,10 +14,11 @@ import numpy as np
 
 from digits.card import MNIST_INPUT
 from digits.reading.ink import drop_shadow_corners, ink_map, paper_level
-from digits.reading.rules import Structure, find_structure, remove_structure
+from digits.reading.rules import LINE_FLOOR, Structure, find_structure, remove_structure
 
 WORK_SIDE = 1024  # larger images are shrunk first: digits need no more detail, and it bounds the cost
 MIN_CONTRAST = 0.12  # ink must differ from the paper by about 30 grey levels
+GRAIN = 0.08  # paper grain and sensor noise stay below this much ink (before scaling to the peak)
 MAX_MARKS = 1000  # a page of numbers holds a few hundred marks at most
 BOX = MNIST_INPUT.box  # MNIST: digit fits a 20x20 box ...
 SIZE = MNIST_INPUT.size  # ... centred by mass in 28x28
@@ -81,7 +82,7 @@ def find_ink(gray: np.ndarray, speck: float = 0.02, source_scale: float = 1.0) -
     if peak < MIN_CONTRAST:
         return NO_INK
     ink = np.clip(ink / peak, 0.0, 1.0)
-    structure = find_structure(ink)
+    structure = find_structure(ink, floor=max(LINE_FLOOR, GRAIN / peak))
     ink = remove_structure(ink, structure)
     mask = ink_mask(ink)
     try:

@@ -34,6 +34,7 @@ class Structure:
     removed: np.ndarray  # (h, w) uint8, 1 = pixel of a printed line
     boxes: list[tuple[int, int, int, int]] = field(default_factory=list)  # comb field boxes, left to right (x, y, w, h)
     thickness: float = 0.0  # the thickest removed line's mean thickness, pixels
+    floor: float = LINE_FLOOR  # the weakest ink that counted
 
 
 def _runs(binary: np.ndarray, horizontal: bool, length: int) -> np.ndarray:
@@ -142,10 +143,13 @@ def _spanning(segments: list[dict], extent: float) -> list[dict]:
     return chosen
 
 
-def find_structure(ink: np.ndarray) -> Structure:
-    """The printed lines (and comb field boxes) in an ink map in [0, 1], normalised to its peak."""
+def find_structure(ink: np.ndarray, floor: float = LINE_FLOOR) -> Structure:
+    """The printed lines (and comb field boxes) in an ink map in [0, 1], normalised to its peak.
+
+    `floor` is the weakest ink that may belong to a line (raise it where the peak is weak, so that
+    the grain of a blank page is not taken for ink)."""
     h, w = ink.shape
-    binary = (ink > LINE_FLOOR).astype(np.uint8)
+    binary = (ink > floor).astype(np.uint8)
     if min(h, w) < SMALLEST:
         return Structure(np.zeros_like(binary))
     length = max(15, min(h, w) // 30)
@@ -168,7 +172,7 @@ def find_structure(ink: np.ndarray) -> Structure:
     boxes, walls = comb_boxes(lines[True], binary)
     chosen = lines[True] + lines[False]
     thickness = max((s["thickness"] for s in chosen), default=0.0)
-    return Structure(_pixels(binary.shape, chosen) | walls, boxes, thickness)
+    return Structure(_pixels(binary.shape, chosen) | walls, boxes, thickness, floor)
 
 
 def comb_boxes(rows: list[dict], binary: np.ndarray) -> tuple[list[tuple[int, int, int, int]], np.ndarray]:
@@ -195,7 +199,7 @@ def comb_boxes(rows: list[dict], binary: np.ndarray) -> tuple[list[tuple[int, in
             continue
         runs = np.split(columns, np.flatnonzero(np.diff(columns) > 1) + 1)
         xs = _evenly_spaced([left + float(run.mean()) for run in runs], height)
-        if xs is None:
+        if xs is None or _walls_continue(binary, xs, y0 - margin, y1 + margin, height):
             continue
         walls = np.zeros_like(binary)
         for x in xs:
@@ -203,6 +207,18 @@ def comb_boxes(rows: list[dict], binary: np.ndarray) -> tuple[list[tuple[int, in
         boxes = [(int(a), y0, int(b - a), height) for a, b in zip(xs[:-1], xs[1:])]
         return boxes, walls & binary
     return [], np.zeros_like(binary)
+
+
+def _walls_continue(binary: np.ndarray, xs: list[float], top: int, bottom: int, height: int) -> bool:
+    """Whether the walls run on beyond the field's lines, as the lines of squared paper or a table do."""
+    above = binary[max(0, top - height // 2) : max(0, top - 2)]
+    below = binary[bottom + 2 : bottom + height // 2]
+    for band in (above, below):
+        if band.shape[0] >= 3:
+            columns = [band[:, max(0, int(x) - 2) : int(x) + 3].max(axis=1).mean() for x in xs]
+            if np.median(columns) > 0.5:
+                return True
+    return False
 
 
 def _evenly_spaced(xs: list[float], height: int) -> list[float] | None:
@@ -234,7 +250,7 @@ def remove_structure(ink: np.ndarray, structure: Structure) -> np.ndarray:
     if not structure.removed.any():
         return ink
     line = cv2.dilate(structure.removed, np.ones((3, 3), np.uint8))  # and the line's blurred edges
-    keep = ((ink > LINE_FLOOR) & (line == 0)).astype(np.uint8)
+    keep = ((ink > structure.floor) & (line == 0)).astype(np.uint8)
     # A stroke crossing a horizontal line is cut by a gap as tall as the line: bridge it vertically, and the other way.
     gap = int(structure.thickness) + 5
     bridged = cv2.morphologyEx(keep, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap)))
