@@ -10,6 +10,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+FLAT = 0.03  # paper whose border varies less than this (2nd to 98th percentile) is flat: a drawing or a clean scan
+
 
 def ink_map(gray: np.ndarray) -> np.ndarray:
     """Ink strength in [0, 1] (1 = strongest ink) for a grey image in [0, 1] of either polarity.
@@ -17,22 +19,31 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     On paper, ink is measured against the paper around it, as a share of that paper's brightness: a
     stroke in a shadow is as strong as the same stroke in the light, and a shadow's edge is not ink.
     """
-    paper = paper_level(gray)
+    border = _border(gray)
+    paper = float(np.median(border))
     light_paper = paper > 0.5
     ink = 1.0 - gray if light_paper else gray.astype(np.float32, copy=True)
-    if min(ink.shape) >= 64:
+    # A drawing, a canvas export or a clean scan has flat paper: nothing to take out, and a heavy marker
+    # stroke is safe from being taken for a shadow. Photos have grain and uneven light.
+    flat = float(np.percentile(border, 98) - np.percentile(border, 2)) < FLAT
+    if min(ink.shape) >= 64 and not flat:
         background, edges = _background(ink)  # uneven light, shadows and paper tint
         ink = ink - background - edges
         ink = ink / np.maximum(1.0 - background, 0.25) if light_paper else ink
     else:
-        ink = ink - (1.0 - paper if light_paper else paper)  # small images: the paper is flat enough
+        ink = ink - (1.0 - paper if light_paper else paper)  # small or flat images: the paper's level is enough
     return np.clip(ink, 0.0, 1.0).astype(np.float32)
 
 
-def paper_level(gray: np.ndarray) -> float:
-    """The paper's grey level, read from the image's border (where people rarely write)."""
+def _border(gray: np.ndarray) -> np.ndarray:
+    """The image's outer 3 %, where people rarely write: what the paper looks like."""
     side = int(max(3, round(0.03 * min(gray.shape))))
-    return float(np.median(np.concatenate([gray[:side].ravel(), gray[-side:].ravel(), gray[:, :side].ravel(), gray[:, -side:].ravel()])))
+    return np.concatenate([gray[:side].ravel(), gray[-side:].ravel(), gray[:, :side].ravel(), gray[:, -side:].ravel()])
+
+
+def paper_level(gray: np.ndarray) -> float:
+    """The paper's grey level, read from the image's border."""
+    return float(np.median(_border(gray)))
 
 
 def _background(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
