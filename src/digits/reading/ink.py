@@ -10,6 +10,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+SHADOW_STEP = 0.2  # a change of paper level this sudden is a shadow's edge
 FLAT = 0.03  # paper whose border varies less than this (2nd to 98th percentile) is flat: a drawing or a clean scan
 
 
@@ -56,13 +57,14 @@ def _background(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     scale = 4
     small = cv2.resize(ink, (max(1, ink.shape[1] // scale), max(1, ink.shape[0] // scale)), interpolation=cv2.INTER_AREA)
-    k = max(5, min(small.shape) // 4) | 1
+    k = max(21, min(small.shape) // 4) | 1  # at least ~80 pixels: dense writing (touching digits) fits in it
     # Mirrored margins: a shadow's corner cut by the frame's edge is seen whole, not as a thin wedge.
     padded = cv2.copyMakeBorder(small, k, k, k, k, cv2.BORDER_REFLECT)
     # A square, not a disc: OpenCV opens with a square in two cheap passes (one per direction).
     opened = cv2.morphologyEx(padded, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))[k:-k, k:-k]
     square = np.ones((5, 5), np.uint8)
     step = cv2.dilate(opened, square) - cv2.erode(opened, square)
+    step[step < SHADOW_STEP] = 0  # the paper's own unevenness, and writing the opening left a trace of, stay as they are
     size = (ink.shape[1], ink.shape[0])
     return cv2.resize(opened, size, interpolation=cv2.INTER_LINEAR), cv2.resize(step, size, interpolation=cv2.INTER_LINEAR)
 
