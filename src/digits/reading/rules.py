@@ -50,7 +50,8 @@ def _segments(runs: np.ndarray, horizontal: bool, thickest: float, shortest_line
 
     A run long enough to be a line covers a straight band fitted to it, as thick as its typical
     cross-section, so a stroke of writing that lies against the line (and joined its component) is not
-    taken with it; a shorter run (a wall of a form box, a stroke) covers its own pixels.
+    taken with it; a shorter run (a wall of a form box, a stroke) covers its own pixels. Parallel lines
+    that a slanted stroke chains into one component are taken apart first.
     """
     count, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
     segments = []
@@ -60,21 +61,47 @@ def _segments(runs: np.ndarray, horizontal: bool, thickest: float, shortest_line
         if area / max(length, 1) > 3 * thickest:
             continue
         own = labels[y : y + h, x : x + w] == index
-        ys, xs = np.nonzero(own)
-        along, across = (xs, ys) if horizontal else (ys, xs)
-        thickness = float(np.median(np.bincount(along)[np.unique(along)]))
-        if thickness > thickest:
-            continue
-        centre, slope = ((y + h / 2) if horizontal else (x + w / 2)), 0.0  # across the run, in the image
-        if length >= shortest_line:
-            slope, offset = _fit(along, across, thickness)
-            centre = (y if horizontal else x) + offset + slope * length / 2
-            grid_along, grid_across = np.meshgrid(np.arange(length), np.arange(h if horizontal else w))
-            band = np.abs(grid_across - (slope * grid_along + offset)) <= thickness / 2 + 1
-            own &= band if horizontal else band.T
-        segments.append({"box": (x, y, w, h), "length": length, "thickness": thickness, "centre": centre, "slope": slope,
-                         "start": x if horizontal else y, "band": own.astype(np.uint8)})
+        for offset, part in _parallel_parts(own if horizontal else own.T, length):
+            part = part if horizontal else part.T
+            box = (x, y + offset, w, part.shape[0]) if horizontal else (x + offset, y, part.shape[1], h)
+            segment = _segment(part, box, horizontal, thickest, shortest_line)
+            if segment is not None:
+                segments.append(segment)
     return segments
+
+
+def _parallel_parts(own: np.ndarray, length: int) -> list[tuple[int, np.ndarray]]:
+    """(offset, rows) of each line in a component lying along axis 1: rows that are mostly inked, in
+    separate groups, are separate lines; one group (or a tilted line) is the component itself."""
+    strong = np.flatnonzero(own.sum(axis=1) >= 0.3 * length)
+    groups = np.split(strong, np.flatnonzero(np.diff(strong) > 1) + 1) if len(strong) else []
+    if len(groups) < 2:
+        return [(0, own)]
+    cuts = [0] + [int((a[-1] + b[0]) // 2) + 1 for a, b in zip(groups[:-1], groups[1:])] + [own.shape[0]]
+    return [(top, own[top:bottom]) for top, bottom in zip(cuts[:-1], cuts[1:])]
+
+
+def _segment(own: np.ndarray, box: tuple[int, int, int, int], horizontal: bool, thickest: float,
+             shortest_line: int) -> dict | None:
+    """One run's description (see `_segments`), or None when it is too thick to be a printed line."""
+    x, y, w, h = box
+    length = w if horizontal else h
+    ys, xs = np.nonzero(own)
+    if len(ys) == 0:
+        return None
+    along, across = (xs, ys) if horizontal else (ys, xs)
+    thickness = float(np.median(np.bincount(along)[np.unique(along)]))
+    if thickness > thickest:
+        return None
+    centre, slope = ((y + h / 2) if horizontal else (x + w / 2)), 0.0  # across the run, in the image
+    if length >= shortest_line:
+        slope, offset = _fit(along, across, thickness)
+        centre = (y if horizontal else x) + offset + slope * length / 2
+        grid_along, grid_across = np.meshgrid(np.arange(length), np.arange(h if horizontal else w))
+        band = np.abs(grid_across - (slope * grid_along + offset)) <= thickness / 2 + 1
+        own = own & (band if horizontal else band.T)
+    return {"box": (x, y, w, h), "length": length, "thickness": thickness, "centre": centre, "slope": slope,
+            "start": x if horizontal else y, "band": own.astype(np.uint8)}
 
 
 def _fit(along: np.ndarray, across: np.ndarray, thickness: float) -> tuple[float, float]:
@@ -105,7 +132,7 @@ def _pixels(shape: tuple[int, int], segments: list[dict]) -> np.ndarray:
 
 def _writing_size(binary: np.ndarray, candidates: np.ndarray) -> int:
     """The extent (longer side) of the biggest mark left when every candidate line is set aside; 0 if none."""
-    rest = binary & (1 - candidates)
+    rest = binary & (1 - cv2.dilate(candidates, np.ones((5, 5), np.uint8)))  # a line's blurred fringe goes with it
     count, _, stats, _ = cv2.connectedComponentsWithStats(rest, connectivity=8)
     if count <= 1:
         return 0
