@@ -145,13 +145,23 @@ def card_markdown(card: ModelCard) -> str:
 - **What**: {card.description}; {card.parameters:,} parameters; input {card.input.describe()}; output {card.output}.
 - **Layers**: {card.architecture}.
 - **Training**: {training['epochs']} epochs, batch {training['batch_size']}, peak learning rate {training['learning_rate']}, seed {training['seed']}, {training['validation_fraction']:.0%} of the training set held out; {made.train_seconds / 60:.1f} minutes on {made.machine}, {made.software}.
-- **Accuracy**: {accuracy}.
+- **Accuracy**: {accuracy}.{refusal(card)}
 - **File**: `src/digits/assets/{file}`, {made.onnx_bytes / 1e6:.2f} MB; agrees with the Keras model to {metrics.onnx_max_abs_diff_vs_keras:.1e} on {agreement}.
 - **Data** (SHA-256 of the MNIST files it was trained and tested on):
 {sums}
 - **Reproduce**: `{made.reproduce}`
 - **Date**: {made.date}; the full card is `src/digits/assets/{file.replace('.onnx', '.json')}`{' and `GET /api/model`' if file == DEFAULT_MODEL else ''}.
 """
+
+
+def refusal(card: ModelCard) -> str:
+    """The card's "not a digit" line, for a model with that class (else nothing)."""
+    if card.reject_threshold is None:
+        return ""
+    m = card.metrics
+    return (f"\n- **Not a digit**: a mark is refused when its probability of 'not a digit' reaches {card.reject_threshold:.3f}, "
+            f"the threshold chosen on validation data: {m.validation_digits_rejected:.2%} of held-out digits (read through the "
+            f"whole pipeline) refused, {m.validation_non_digits_accepted:.1%} of held-out generated non-digits accepted.")
 
 
 if __name__ == "__main__":

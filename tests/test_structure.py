@@ -100,3 +100,18 @@ def test_squared_paper_with_nothing_written_holds_no_digit(predictor):
     page = compose(squared((500, 600), rng, 20), rng)
     answer = recognize(predictor, encode(page, "JPEG", 90))
     assert answer["digit"] is None and answer["reason"]
+
+
+def test_a_form_field_keeps_its_empty_boxes_through_the_api_and_batch_rows(handwritten, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from digits.batch.rows import answers_table
+    from digits.serving.app import create_app
+    from digits.serving.settings import ServeSettings
+
+    field = encode(comb_field([handwritten[6], None, handwritten[2], handwritten[8]], np.random.default_rng(8), 64), "PNG")
+    with TestClient(create_app(ServeSettings(feedback_db=tmp_path / "f.sqlite3", allowed_hosts=["testserver"]))) as client:
+        answer = client.post("/api/read", files={"file": ("form.png", field, "image/png")}).json()
+    assert answer["text"] == "6 28" and answer["digits"][1] is None
+    row = answers_table([answer], "number", "crnn").to_pylist()[0]
+    assert row["text"] == "6 28" and row["digits"][1] is None and row["digits"][0]["char"] == "6"
