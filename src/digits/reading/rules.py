@@ -3,8 +3,8 @@
 A printed line is long, thin and straight; a digit's strokes are not much
 longer than the digit. So: find straight runs of ink in each direction
 (a morphological opening with a thin kernel), join the pieces of a slightly
-tilted line, and call a run a line when it is much longer than the writing
-left once every run is set aside. Lines are removed from the ink map, and a
+tilted or faint line, and call a run a line when it crosses at least half the
+picture and is much longer than the writing left once such runs are set aside. Lines are removed from the ink map, and a
 stroke that crossed one is restored across the gap (a closing along the
 stroke's direction, kept only inside the removed line). A row of boxes whose
 walls stand between two such lines is a comb field: its boxes are returned so
@@ -141,33 +141,32 @@ def _writing_size(binary: np.ndarray, candidates: np.ndarray) -> int:
     return int(np.max(np.maximum(big[:, cv2.CC_STAT_WIDTH], big[:, cv2.CC_STAT_HEIGHT])))
 
 
-def _only_lines(segments: list[dict]) -> bool:
+def _only_lines(groups: list[dict]) -> bool:
     """A page with nothing but its printed lines: three or more long, parallel ones, each much longer than
     the space between them (a written "111" has strokes about as long as they are apart)."""
-    if len(segments) < 3:
+    if len(groups) < 3:
         return False
-    positions = sorted(s["centre"] for s in segments)
-    spacing = float(np.median(np.diff(positions)))
-    return min(s["length"] for s in segments) >= 6 * max(spacing, 1.0)
+    spacing = float(np.median(np.diff(sorted(g["centre"] for g in groups))))
+    return min(g["extent"] for g in groups) >= 6 * max(spacing, 1.0)
 
 
 def _spanning(segments: list[dict], extent: float) -> list[dict]:
-    """The runs that lie on one straight line reaching at least `extent` in all (a faint printed line
-    breaks into pieces; the pieces of one line line up)."""
+    """Runs that lie on one straight line, grouped, where the group reaches at least `extent` (a faint
+    printed line breaks into pieces; the pieces of one line line up): {"pieces", "centre", "extent"}."""
     ordered = sorted(segments, key=lambda s: -s["length"])
-    chosen, used = [], set()
+    groups, used = [], set()
     for i, seed in enumerate(ordered):
         if i in used:
             continue
         middle = seed["start"] + seed["length"] / 2
-        group = [j for j, s in enumerate(ordered) if j not in used and abs(
+        members = [j for j, s in enumerate(ordered) if j not in used and abs(
             seed["centre"] + seed["slope"] * (s["start"] + s["length"] / 2 - middle) - s["centre"]) <= max(3.0, seed["thickness"])]
-        first = min(ordered[j]["start"] for j in group)
-        last = max(ordered[j]["start"] + ordered[j]["length"] for j in group)
-        if last - first >= extent:
-            chosen.extend(ordered[j] for j in group)
-            used.update(group)
-    return chosen
+        first = min(ordered[j]["start"] for j in members)
+        reach = max(ordered[j]["start"] + ordered[j]["length"] for j in members) - first
+        if reach >= extent:
+            groups.append({"pieces": [ordered[j] for j in members], "centre": seed["centre"], "extent": reach})
+            used.update(members)
+    return groups
 
 
 def find_structure(ink: np.ndarray, floor: float = LINE_FLOOR) -> Structure:
@@ -188,14 +187,15 @@ def find_structure(ink: np.ndarray, floor: float = LINE_FLOOR) -> Structure:
     # A printed line crosses most of the picture; a stroke of writing seldom does (and then the writing
     # left beside it, measured once every such run is set aside, is about as big as the stroke).
     spanning = {horizontal: _spanning(segments, SPAN * (w if horizontal else h)) for horizontal, segments in found.items()}
-    size = _writing_size(binary, _pixels(binary.shape, spanning[True] + spanning[False]))
+    size = _writing_size(binary, _pixels(binary.shape, [p for groups in spanning.values() for g in groups for p in g["pieces"]]))
     if size < 0.03 * min(h, w):
         size = 0  # only dust is left beside the long runs: they are the writing (a "1" among specks), unless ruled
     lines: dict[bool, list[dict]] = {}
-    for horizontal, segments in spanning.items():
-        lines[horizontal] = [s for s in segments if s["length"] >= LONGER_THAN_WRITING * size]
-        if size == 0 and not _only_lines(lines[horizontal]):
-            lines[horizontal] = []  # a lone stroke with nothing else written: a "1" or a "-", not a ruled page
+    for horizontal, groups in spanning.items():
+        if size == 0 and not _only_lines(groups):
+            groups = []  # a lone stroke with nothing else written: a "1" or a "-", not a ruled page
+        # Each piece must itself be long: a stroke of writing that lies along a line is no piece of it.
+        lines[horizontal] = [p for g in groups for p in g["pieces"] if p["length"] >= LONGER_THAN_WRITING * size]
     boxes, walls = comb_boxes(lines[True], binary)
     chosen = lines[True] + lines[False]
     thickness = max((s["thickness"] for s in chosen), default=0.0)
@@ -210,7 +210,7 @@ def comb_boxes(rows: list[dict], binary: np.ndarray) -> tuple[list[tuple[int, in
     consecutive walls, left to right, and the walls' pixels (to be removed).
     """
     ordered = sorted(rows, key=lambda s: s["centre"])
-    pairs = [(a, b) for i, a in enumerate(ordered) for b in ordered[i + 1 :]]
+    pairs = [(a, b) for i, a in enumerate(ordered) for b in ordered[i + 1 : i + 4]]  # a field's edges, or a stroke between
     pairs.sort(key=lambda pair: pair[0]["centre"] - pair[1]["centre"])  # the tallest first: a stroke inside is no field line
     for top, bottom in pairs:
         y0, y1 = int(round(top["centre"])), int(round(bottom["centre"]))
