@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from digits.reading.comb import comb_boxes
+
 LINE_FLOOR = 0.12  # ink strength (of the image's peak) that may belong to a faint printed line
-WALL_SHARE = 0.92  # a comb field's wall is inked over this share of the height between the field's lines
 MAX_RUNS = 2000  # more straight runs than a page of printed lines holds
 SPAN = 0.5  # a printed line runs across at least this share of the image (ruled pages, grids, margins, a field's edges)
 LONGER_THAN_WRITING = 2.5  # a line is at least this many times the size of the biggest mark of writing
@@ -35,6 +36,7 @@ class Structure:
     boxes: list[tuple[int, int, int, int]] = field(default_factory=list)  # comb field boxes, left to right (x, y, w, h)
     thickness: float = 0.0  # the thickest removed line's mean thickness, pixels
     floor: float = LINE_FLOOR  # the weakest ink that counted
+    levels: np.ndarray | None = None  # (h, w) float32: on each removed line, that line's typical ink strength
 
 
 def _runs(binary: np.ndarray, horizontal: bool, length: int) -> np.ndarray:
@@ -199,82 +201,26 @@ def find_structure(ink: np.ndarray, floor: float = LINE_FLOOR) -> Structure:
     boxes, walls = comb_boxes(lines[True], binary)
     chosen = lines[True] + lines[False]
     thickness = max((s["thickness"] for s in chosen), default=0.0)
-    return Structure(_pixels(binary.shape, chosen) | walls, boxes, thickness, floor)
+    return Structure(_pixels(binary.shape, chosen) | walls, boxes, thickness, floor, _levels(ink, chosen, walls))
 
 
-def comb_boxes(rows: list[dict], binary: np.ndarray) -> tuple[list[tuple[int, int, int, int]], np.ndarray]:
-    """A comb field: two horizontal lines with at least three walls standing between them, evenly spaced.
-
-    A wall is a column inked over WALL_SHARE of the height between the lines (a digit that crosses it
-    adds ink, never removes it; a written "1" stops short of both lines). Returns the boxes between
-    consecutive walls, left to right, and the walls' pixels (to be removed).
-    """
-    ordered = sorted(rows, key=lambda s: s["centre"])
-    pairs = [(a, b) for i, a in enumerate(ordered) for b in ordered[i + 1 : i + 4]]  # a field's edges, or a stroke between
-    pairs.sort(key=lambda pair: pair[0]["centre"] - pair[1]["centre"])  # the tallest first: a stroke inside is no field line
-    for top, bottom in pairs:
-        y0, y1 = int(round(top["centre"])), int(round(bottom["centre"]))
-        margin = int(max(top["thickness"], bottom["thickness"])) + 1
-        height = y1 - y0
-        left = max(top["box"][0], bottom["box"][0])
-        right = min(top["box"][0] + top["box"][2], bottom["box"][0] + bottom["box"][2])
-        if height < 12 or right - left < 3 * height:
-            continue
-        inside = binary[y0 + margin : y1 - margin, left:right]
-        columns = np.flatnonzero(inside.mean(axis=0) >= WALL_SHARE)
-        if len(columns) == 0:
-            continue
-        runs = np.split(columns, np.flatnonzero(np.diff(columns) > 1) + 1)
-        xs = _evenly_spaced([left + float(run.mean()) for run in runs], height)
-        if xs is None or _walls_continue(binary, xs, y0 - margin, y1 + margin, height):
-            continue
-        walls = np.zeros_like(binary)
-        for x in xs:
-            walls[y0 - margin : y1 + margin, max(0, int(x) - margin) : int(x) + margin + 1] = 1
-        boxes = [(int(a), y0, int(b - a), height) for a, b in zip(xs[:-1], xs[1:])]
-        return boxes, walls & binary
-    return [], np.zeros_like(binary)
-
-
-def _walls_continue(binary: np.ndarray, xs: list[float], top: int, bottom: int, height: int) -> bool:
-    """Whether the walls run on beyond the field's lines, as the lines of squared paper or a table do."""
-    above = binary[max(0, top - height // 2) : max(0, top - 2)]
-    below = binary[bottom + 2 : bottom + height // 2]
-    for band in (above, below):
-        if band.shape[0] >= 3:
-            columns = [band[:, max(0, int(x) - 2) : int(x) + 3].max(axis=1).mean() for x in xs]
-            if np.median(columns) > 0.5:
-                return True
-    return False
-
-
-def _evenly_spaced(xs: list[float], height: int) -> list[float] | None:
-    """The walls of a row of equal boxes between the first and last of `xs`; None if `xs` is no such row.
-
-    Tries every count of boxes whose width is 0.4-2.5 times their height, and keeps the one whose walls
-    are best found among `xs` (at least 70 % of them): a wall that ink hid is put back, and a written
-    "1" that reaches both lines (a column in `xs` between walls) is left for reading.
-    """
-    if len(xs) < 2:
-        return None
-    span, found = xs[-1] - xs[0], np.array(xs)
-    best, best_support = None, 0.7
-    for count in range(3, 4 * len(xs)):
-        width = span / count
-        if width > 2.5 * height:
-            continue
-        if width < 0.4 * height:
-            break
-        walls = xs[0] + width * np.arange(count + 1)
-        support = float(np.mean([np.abs(found - wall).min() <= 0.12 * width for wall in walls]))
-        if support >= best_support:  # on a tie the finer division: every second wall of a row is a row too
-            best, best_support = [float(w) for w in walls], support
-    return best
+def _levels(ink: np.ndarray, chosen: list[dict], walls: np.ndarray) -> np.ndarray:
+    """Each removed line's median ink strength, painted over its pixels."""
+    levels = np.zeros(ink.shape, np.float32)
+    if walls.any():
+        levels[walls > 0] = float(np.median(ink[walls > 0]))
+    for s in chosen:
+        x, y, w, h = s["box"]
+        band = s["band"] > 0
+        if band.any():
+            region = levels[y : y + h, x : x + w]
+            region[band] = np.maximum(region[band], float(np.median(ink[y : y + h, x : x + w][band])))
+    return levels
 
 
 def remove_structure(ink: np.ndarray, structure: Structure) -> np.ndarray:
     """The ink with the printed lines taken out and the strokes that crossed them joined again."""
-    if not structure.removed.any():
+    if not structure.removed.any() or structure.levels is None:
         return ink
     line = cv2.dilate(structure.removed, np.ones((3, 3), np.uint8))  # and the line's blurred edges
     keep = ((ink > structure.floor) & (line == 0)).astype(np.uint8)
@@ -282,4 +228,8 @@ def remove_structure(ink: np.ndarray, structure: Structure) -> np.ndarray:
     gap = int(structure.thickness) + 5
     bridged = cv2.morphologyEx(keep, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap)))
     bridged |= cv2.morphologyEx(keep, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
-    return ink * (keep | (bridged & line))
+    # Pale printing under a dark pen: where the ink on a line is much stronger than the line itself, it is writing
+    # (a stroke lying along a grid line, not only across it).
+    level = cv2.dilate(structure.levels, np.ones((3, 3), np.uint8))  # each line's own strength (a red margin is darker)
+    darker = ((ink > np.maximum(level + 0.25, 1.6 * level)) & (line > 0)).astype(np.uint8)
+    return ink * (keep | (bridged & line) | darker)
