@@ -144,9 +144,9 @@ def test_answers_keep_their_shape_through_the_response_models(client, digit_png)
 
 
 def test_health_names_the_served_model_from_its_card(client):
-    assert client.get("/api/health").json() == {"status": "ok", "model": "cnn_deep"}
+    assert client.get("/api/health").json() == {"status": "ok", "model": "cnn_reject"}
     card = client.get("/api/model").json()
-    assert card["name"] == "cnn_deep" and card["input"]["size"] == 28 and card["metrics"]["test_errors"] is not None
+    assert card["name"] == "cnn_reject" and card["input"]["size"] == 28 and card["metrics"]["test_errors"] is not None
 
 
 def test_every_error_has_the_same_shape(client):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from digits.card import MNIST_INPUT, card_for_model
+from digits.card import MNIST_INPUT, OPEN_LABELS, card_for_model
 from digits.data.download import sha256_of
 from digits.data.mnist import MNIST_FILES, load_mnist, locate_file
 from digits.evaluation.metrics import evaluate_probabilities
@@ -13,7 +13,8 @@ def test_the_card_ships_beside_the_model_and_says_what_the_issue_asks():
     assert default_model_path().with_suffix(".json").is_file()
     card = load_predictor().card
     assert card == card_for_model(default_model_path())
-    assert card.name == "cnn_deep" and card.input == MNIST_INPUT and len(card.labels) == 10
+    assert card.name == "cnn_reject" and card.input == MNIST_INPUT and card.labels == OPEN_LABELS
+    assert 0 < card.reject_threshold < 1 and card.metrics.validation_digits_rejected <= 0.005
     assert card.architecture and card.parameters > 0 and card.provenance.reproduce and card.provenance.date
     assert card.metrics.validation_accuracy > 0.99 and card.metrics.test_errors is not None
     assert set(card.provenance.data) == {spec.name for spec in MNIST_FILES.values()}
