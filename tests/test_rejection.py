@@ -82,3 +82,20 @@ def test_generated_non_digits_are_reproducible_and_never_digit_lookalikes():
     assert all(np.array_equal(a, b) for a, b in zip(first, again))
     assert not set("0123456789OolIiSsZzBbgqT") & set(NON_DIGIT_CHARS)
     assert all(mark.ndim == 2 and mark.max() > 0.5 for mark in first)
+
+
+@pytest.mark.parametrize("letter", ["A", "K", "X"])  # wide ones (M, #) the reader may read as two digits: see README
+def test_the_shipped_model_refuses_a_letter_and_still_reads_the_digit_beside_it(handwritten, letter):
+    from digits.data.synth_letters import hand_letter
+
+    predictor = load_predictor()
+    rng = np.random.default_rng(ord(letter))
+    mark = hand_letter(letter, 90, rng)
+    alone = (255 - place(mark, (200, 200), rng) * 255).astype(np.uint8)
+    refused = recognize(predictor, encode(alone, "PNG"))
+    assert refused["digit"] is None and refused["reason"] == NOT_A_DIGIT
+    digit = digit_ink(handwritten[3], 90)
+    row = np.zeros((130, 40 + mark.shape[1] + 60 + digit.shape[1]), np.float32)
+    row[20 : 20 + mark.shape[0], 20 : 20 + mark.shape[1]] = mark
+    row[20 : 20 + digit.shape[0], 80 + mark.shape[1] : 80 + mark.shape[1] + digit.shape[1]] = digit
+    assert recognize(predictor, encode((255 - row * 255).astype(np.uint8), "PNG"), row=True)["text"] == "3"

@@ -26,7 +26,7 @@ from digits.errors import ImageError
 from digits.reading.decode import Decoded, decode_image, source_label
 from digits.reading.numbers import Page, page_answer, prepare_page, read_lines
 from digits.reading.fields import field_line
-from digits.reading.refusal import drop_refused
+from digits.reading.refusal import SURE, drop_refused
 from digits.reading.predictor import Predictor, load_line_reader, load_predictor
 from digits.reading.preprocess import Segmentation, segment
 
@@ -236,7 +236,8 @@ def _without_refused(items: list[tuple[str, Page]], decoded: list, model: Predic
     images = [mark.image for marks in per_line for mark in marks]
     if not images:
         return decoded
-    refused = iter(model.refuses(model.scores(np.stack(images))[1]))
+    not_digit = model.scores(np.stack(images))[1]
+    refused, sure = iter(model.refuses(not_digit)), iter(not_digit >= SURE)
     lines = [line for _, page in items for line in page.lines]
-    return [drop_refused(line, chars, marks, [bool(next(refused)) for _ in marks])
+    return [drop_refused(line, chars, marks, [bool(next(refused)) for _ in marks], [bool(next(sure)) for _ in marks])
             for line, chars, marks in zip(lines, decoded, per_line)]
