@@ -26,7 +26,7 @@ from digits.errors import ImageError
 from digits.reading.decode import Decoded, decode_image, source_label
 from digits.reading.numbers import Page, page_answer, prepare_page, read_lines
 from digits.reading.fields import field_line
-from digits.reading.refusal import SURE, drop_refused
+from digits.reading.refusal import IN_A_LINE, drop_refused
 from digits.reading.predictor import Predictor, load_line_reader, load_predictor
 from digits.reading.preprocess import Segmentation, segment
 
@@ -237,7 +237,7 @@ def _without_refused(items: list[tuple[str, Page]], decoded: list, model: Predic
     if not images:
         return decoded
     not_digit = model.scores(np.stack(images))[1]
-    refused, sure = iter(model.refuses(not_digit)), iter(not_digit >= SURE)
+    refused = iter(model.refuses(not_digit) & (not_digit >= IN_A_LINE))
     lines = [line for _, page in items for line in page.lines]
-    return [drop_refused(line, chars, marks, [bool(next(refused)) for _ in marks], [bool(next(sure)) for _ in marks])
+    return [drop_refused(line, chars, marks, [bool(next(refused)) for _ in marks])
             for line, chars, marks in zip(lines, decoded, per_line)]

@@ -3,8 +3,8 @@
 The sequence reader knows only 0-9 . , - and reads anything as one of them. So
 each mark of a line that stands alone (no other mark above or below it, as
 tall as the line's digits) is also shown to the digit model, which has a
-"not a digit" class; where it refuses the mark, the character the reader put
-on it is dropped (several characters only when the refusal is all but sure). Points, commas and minus signs
+"not a digit" class; where it is sure the mark is none (IN_A_LINE) and the
+reader put one character on it, that character is dropped. Points, commas and minus signs
 are too small to be checked; digits that touch form one wide mark that is
 not checked either (the reader reads them).
 """
@@ -20,8 +20,8 @@ from digits.reading.preprocess import to_mnist
 
 TALL = 0.6  # of the line's height: shorter marks are separators or dust
 NARROW = 1.5  # width / height: a wider mark is digits that touch, left to the reader
-SURE = 0.9  # "not a digit" this likely drops every character on a mark ...
-ONE_WIDE = 0.85  # ... no wider than this share of its height (two digits side by side are wider)
+IN_A_LINE = 0.9  # a mark cut from a line is refused only when the model is this sure: its calibrated threshold is set
+# for whole images, and marks cut from a line look less like MNIST (at 0.5, pages of numbers lost digits)
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,6 @@ class LoneMark:
 
     x0: float
     x1: float
-    height: float
     image: np.ndarray  # (28, 28) float32, 0-255
 
 
@@ -55,25 +54,22 @@ def lone_marks(components: list[dict], ink: np.ndarray, top: int, bottom: int) -
         for c in group:
             x, y, w, h = c["box"]
             mask[y - y0 : y - y0 + h, x - x0 : x - x0 + w] |= c["mask"]
-        lone.append(LoneMark(float(x0), float(x1), float(y1 - y0), to_mnist(ink[y0:y1, x0:x1] * mask, mask)))
+        lone.append(LoneMark(float(x0), float(x1), to_mnist(ink[y0:y1, x0:x1] * mask, mask)))
     return lone
 
 
-def drop_refused(line: LineInput, chars: list[DecodedChar], marks: list[LoneMark], refused: list[bool],
-                 sure: list[bool]) -> list[DecodedChar]:
-    """The line's characters without those on a mark the digit model refused.
+def drop_refused(line: LineInput, chars: list[DecodedChar], marks: list[LoneMark], refused: list[bool]) -> list[DecodedChar]:
+    """The line's characters without the one the reader put on each mark the digit model refused.
 
-    `refused`: the model's calibrated refusal; `sure`: the model is all but certain. A refused mark with one
-    character on it loses it; several (a letter read as "14") go only on a sure refusal of a mark too narrow
-    to be two digits that touch (which are no single digit either, and would be refused too).
+    A refused mark that the reader read as several characters (a wide letter read as "14", or digits that
+    touch, which are no single digit either) keeps them: dropping those cost more digits than letters.
     """
     if not chars or not any(refused):
         return chars
     centres = [(line.source_x(a) + line.source_x(b)) / 2 for a, b in char_spans(chars, line.columns)]
     dropped = set()
-    for mark, no, certain in zip(marks, refused, sure):
+    for mark, no in zip(marks, refused):
         on_it = [i for i, x in enumerate(centres) if mark.x0 <= x <= mark.x1]
-        single = mark.x1 - mark.x0 <= ONE_WIDE * mark.height  # too narrow for two digits side by side
-        if (no and len(on_it) == 1) or (certain and single and len(on_it) > 1):
+        if no and len(on_it) == 1:
             dropped.update(on_it)
     return [c for i, c in enumerate(chars) if i not in dropped]

@@ -62,6 +62,11 @@ def _segments(runs: np.ndarray, horizontal: bool, thickest: float, shortest_line
         length = w if horizontal else h
         if area / max(length, 1) > 3 * thickest:
             continue
+        if length < shortest_line:  # a stroke, or a piece of a faint line: described from its box alone (cheap)
+            segments.append({"box": (x, y, w, h), "length": length, "thickness": area / length, "slope": 0.0,
+                             "centre": (y + h / 2) if horizontal else (x + w / 2), "start": x if horizontal else y,
+                             "band": None, "source": (labels, index)})
+            continue
         own = labels[y : y + h, x : x + w] == index
         for offset, part in _parallel_parts(own if horizontal else own.T, length):
             part = part if horizontal else part.T
@@ -123,12 +128,21 @@ def _fit(along: np.ndarray, across: np.ndarray, thickness: float) -> tuple[float
     return slope, offset
 
 
+def _band(segment: dict) -> np.ndarray:
+    """A run's pixels within its box (uint8): the fitted band, or for a short run its own pixels."""
+    if segment["band"] is not None:
+        return segment["band"]
+    x, y, w, h = segment["box"]
+    labels, index = segment["source"]
+    return (labels[y : y + h, x : x + w] == index).astype(np.uint8)
+
+
 def _pixels(shape: tuple[int, int], segments: list[dict]) -> np.ndarray:
     """The bands of the given segments, as one uint8 mask."""
     mask = np.zeros(shape, np.uint8)
     for s in segments:
         x, y, w, h = s["box"]
-        mask[y : y + h, x : x + w] |= s["band"]
+        mask[y : y + h, x : x + w] |= _band(s)
     return mask
 
 
@@ -171,6 +185,12 @@ def _spanning(segments: list[dict], extent: float) -> list[dict]:
     return groups
 
 
+def _longest_band(counts: np.ndarray, extent: int) -> float:
+    """The most run pixels in any band of rows as tall as a line tilted by 3 degrees across `extent` needs."""
+    window = max(3, int(0.05 * extent))
+    return float(np.convolve(counts, np.ones(window), mode="valid").max()) if len(counts) >= window else float(counts.sum())
+
+
 def find_structure(ink: np.ndarray, floor: float = LINE_FLOOR) -> Structure:
     """The printed lines (and comb field boxes) in an ink map in [0, 1], normalised to its peak.
 
@@ -182,8 +202,12 @@ def find_structure(ink: np.ndarray, floor: float = LINE_FLOOR) -> Structure:
         return Structure(np.zeros_like(binary))
     length = max(15, min(h, w) // 30)
     thickest = max(8.0, MAX_THICKNESS * min(h, w))
-    found = {horizontal: _segments(_runs(binary, horizontal, length) & binary, horizontal, thickest, length)
-             for horizontal in (True, False)}
+    runs = {horizontal: _runs(binary, horizontal, length) & binary for horizontal in (True, False)}
+    # Most images have no line at all: no band of a few rows (columns; a tilted line crosses several) holds
+    # straight runs across half the picture. Say so before any per-run work.
+    if _longest_band(runs[True].sum(axis=1), w) < SPAN * w and _longest_band(runs[False].sum(axis=0), h) < SPAN * h:
+        return Structure(np.zeros_like(binary))
+    found = {horizontal: _segments(runs[horizontal], horizontal, thickest, 3 * length) for horizontal in (True, False)}
     if len(found[True]) + len(found[False]) > MAX_RUNS:
         return Structure(np.zeros_like(binary))  # a texture or a pattern, not printed lines: leave it to the mark count
     # A printed line crosses most of the picture; a stroke of writing seldom does (and then the writing
@@ -211,7 +235,7 @@ def _levels(ink: np.ndarray, chosen: list[dict], walls: np.ndarray) -> np.ndarra
         levels[walls > 0] = float(np.median(ink[walls > 0]))
     for s in chosen:
         x, y, w, h = s["box"]
-        band = s["band"] > 0
+        band = _band(s) > 0
         if band.any():
             region = levels[y : y + h, x : x + w]
             region[band] = np.maximum(region[band], float(np.median(ink[y : y + h, x : x + w][band])))
