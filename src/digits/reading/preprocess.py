@@ -41,6 +41,7 @@ class Segmentation:
     reason: str | None = None
     note: str | None = None  # predict mode: the image seems to hold several digits
     removed: np.ndarray | None = None  # printed lines taken out before reading (in the shrunk image), for --explain
+    alternative: DigitCrop | None = None  # predict mode, where lines were removed: the digit found with them left in
 
 
 def shrink(gray: np.ndarray) -> tuple[np.ndarray, float]:
@@ -68,12 +69,13 @@ NO_INK = "no ink: the image is blank or has too little contrast"
 ONLY_SPECKS = "no digit-sized marks, only specks"
 
 
-def find_ink(gray: np.ndarray, speck: float = 0.02, source_scale: float = 1.0) -> Marks | str:
+def find_ink(gray: np.ndarray, speck: float = 0.02, source_scale: float = 1.0, lines: bool = True) -> Marks | str:
     """The marks in a grey image, or why there are none (a reason for the user).
 
     Marks smaller than `speck` times the biggest are dust; reading numbers asks for a
     lower bar than the default, so that a decimal point survives beside large digits.
     `source_scale` is `gray`'s size relative to the file's, so boxes map back to the file.
+    `lines=False` leaves printed lines in (see `segment`).
     """
     small, factor = shrink(gray)
     factor *= source_scale
@@ -84,8 +86,8 @@ def find_ink(gray: np.ndarray, speck: float = 0.02, source_scale: float = 1.0) -
     if peak < MIN_CONTRAST:
         return NO_INK
     ink = np.clip(ink / peak, 0.0, 1.0)
-    structure = find_structure(ink, floor=max(LINE_FLOOR, GRAIN / peak))
-    ink = remove_structure(ink, structure)
+    structure = find_structure(ink, floor=max(LINE_FLOOR, GRAIN / peak)) if lines else None
+    ink = remove_structure(ink, structure) if structure is not None else ink
     mask = ink_mask(ink)
     try:
         components = find_marks(mask, speck)
@@ -99,14 +101,28 @@ def find_ink(gray: np.ndarray, speck: float = 0.02, source_scale: float = 1.0) -
 
 
 def segment(gray: np.ndarray, row: bool = False, source_scale: float = 1.0) -> Segmentation:
-    """Find one digit (row=False) or every digit in a left-to-right row (row=True); boxes in the file's pixels."""
+    """Find one digit (row=False) or every digit in a left-to-right row (row=True); boxes in the file's pixels.
+
+    Where printed lines were taken out, the one digit is also found with them left in (`alternative`):
+    a stroke that lay along a pale grid line can go with it, and the reader may then prefer the other.
+    """
     marks = find_ink(gray, source_scale=source_scale)
     if isinstance(marks, str):
         return Segmentation([], marks)
-    ink, mask, components, factor = marks.ink, marks.mask, marks.components, marks.factor
-    groups = _group_row(components) if row else [_group_single(components)]
+    removed = marks.structure.removed if marks.structure is not None and marks.structure.removed.any() else None
+    alternative = None
+    if removed is not None and not row:
+        plain = find_ink(gray, source_scale=source_scale, lines=False)
+        alternative = _crops(plain, row)[0] if not isinstance(plain, str) else None
+    note = None if row else _several_digits_note(marks.components)
+    return Segmentation(_crops(marks, row), note=note, removed=removed, alternative=alternative)
+
+
+def _crops(marks: Marks, row: bool) -> list[DigitCrop]:
+    """The digit (or each digit of a row) among the marks, normalised as MNIST's."""
+    ink, mask, factor = marks.ink, marks.mask, marks.factor
     crops = []
-    for group in groups:
+    for group in _group_row(marks.components) if row else [_group_single(marks.components)]:
         x, y, w, h = _union_box(group)
         labels_mask = np.zeros(mask.shape, np.uint8)
         for comp in group:
@@ -115,8 +131,7 @@ def segment(gray: np.ndarray, row: bool = False, source_scale: float = 1.0) -> S
         crop = ink[y : y + h, x : x + w] * cv2.dilate(labels_mask[y : y + h, x : x + w], np.ones((3, 3), np.uint8))
         original = tuple(int(round(v / factor)) for v in (x, y, w, h))
         crops.append(DigitCrop(to_mnist(crop, labels_mask[y : y + h, x : x + w]), original))
-    removed = marks.structure.removed if marks.structure is not None and marks.structure.removed.any() else None
-    return Segmentation(crops, note=None if row else _several_digits_note(components), removed=removed)
+    return crops
 
 
 def _several_digits_note(components: list[dict]) -> str | None:

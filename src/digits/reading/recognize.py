@@ -16,7 +16,7 @@ import multiprocessing
 import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, partial
 from pathlib import Path
 
@@ -195,6 +195,7 @@ def score_prepared(items: list[tuple[str, Prepared]], predictor: Predictor, read
     """One model call for every digit of every item in predict mode; batched line reading in read mode."""
     if items and isinstance(items[0][1], Page):
         return _score_pages(items, predictor, reader, min_confidence)
+    items = [(label, _second_opinion(seg, predictor)) for label, seg in items]
     crops = [crop.image for _, seg in items for crop in seg.crops]
     probabilities, not_digit = predictor.scores(np.stack(crops)) if crops else (np.zeros((0, 10)), np.zeros(0))
     refused = predictor.refuses(not_digit)
@@ -205,6 +206,16 @@ def score_prepared(items: list[tuple[str, Prepared]], predictor: Predictor, read
         start += len(seg.crops)
         answers.append(digit_answer(label, seg, part, **extra))
     return answers
+
+
+def _second_opinion(seg: Segmentation, predictor: Predictor) -> Segmentation:
+    """Where taking printed lines out left a mark the model refuses, the digit found with the lines left in,
+    if the model accepts that one (a pale grid line can take a stroke of the digit with it)."""
+    if seg.alternative is None or not seg.crops or not predictor.rejects:
+        return seg
+    _, not_digit = predictor.scores(np.stack([seg.crops[0].image, seg.alternative.image]))
+    refused = predictor.refuses(not_digit)
+    return replace(seg, crops=[seg.alternative]) if refused[0] and not refused[1] else seg
 
 
 def _score_pages(items: list[tuple[str, Page]], predictor: Predictor | None, reader: Predictor | None,
