@@ -78,7 +78,7 @@ def test_stages_without_ray_give_predicts_answers(images):
     assert table.schema == SCHEMAS["digit"]
     expected = list(recognize_many(load_predictor(), [Path(p) for p in paths], workers=1))
     assert [json.loads(a) for a in table.column("answer").to_pylist()] == expected
-    assert table.column("model").to_pylist()[0] == "cnn_deep"
+    assert table.column("model").to_pylist()[0] == load_predictor().card.name == "cnn_reject"
 
 
 def test_cli_batch_matches_predict_and_keeps_bad_files_as_rows(images, tmp_path):
