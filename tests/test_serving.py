@@ -138,7 +138,7 @@ def test_the_schema_documents_every_answer_error_and_body(client):
 
 def test_answers_keep_their_shape_through_the_response_models(client, digit_png):
     body = client.post("/api/predict", content=digit_png, headers={"content-type": "image/png"}).json()
-    assert set(body) == {"path", "digit", "confidence", "probabilities", "box"}  # nothing unset is added
+    assert set(body) == {"path", "digit", "confidence", "probabilities", "box", "not_digit"}  # nothing unset is added
     blank = client.post("/api/read", content=encode(np.full((80, 80), 250, np.uint8), "PNG"), headers={"content-type": "image/png"}).json()
     assert set(blank) == {"path", "text", "confidence", "digits", "lines", "reason"} and blank["text"] == ""
 

@@ -16,7 +16,7 @@ def test_the_card_ships_beside_the_model_and_says_what_the_issue_asks():
     assert card.name == "cnn_reject" and card.input == MNIST_INPUT and card.labels == OPEN_LABELS
     assert 0 < card.reject_threshold < 1 and card.metrics.validation_digits_rejected <= 0.005
     assert card.architecture and card.parameters > 0 and card.provenance.reproduce and card.provenance.date
-    assert card.metrics.validation_accuracy > 0.99 and card.metrics.test_errors is not None
+    assert card.metrics.validation_accuracy > 0.98 and card.metrics.test_errors is not None  # validation holds non-digits too
     assert set(card.provenance.data) == {spec.name for spec in MNIST_FILES.values()}
     assert default_model_path().stat().st_size < 5_000_000  # "a few MB at most"
 
