@@ -1,6 +1,7 @@
 """Accuracy on realistic images made from the MNIST test set, ours beside the peers, in one run.
 
     python benchmarks/real_images.py --data-dir ../shared/mnist [--per-kind 200] [--model M] [--reader R]
+        [--sections digits,numbers,documents] [--chart docs/rejection.png]
 
 Renders digits from the MNIST test set as people's images (ink on paper photos,
 chalkboards, transparent canvas PNGs, thin-pen scans, marker, rows of digits,
@@ -15,6 +16,12 @@ unusual spacing, pages of several lines, and the row kind) with (a) the
 sequence reader, (b) the previous component-based reader and (c) Tesseract 5
 (Debian's tesseract-ocr, digits only; skipped with a note when not installed),
 and times the sequence reader on a 6-digit row and a 4-line page.
+
+A third table reads documents (ruled and squared paper, form fields, phone
+photos, hand-drawn letters and symbols) with this version, the previous release
+(git BASELINE_REV, from its own source) and Tesseract; then MNIST test digits
+through the whole pipeline, the "not a digit" trade-off (--chart writes its
+curve) and a 12-megapixel photo's speed. --sections picks the tables.
 """
 
 from __future__ import annotations
