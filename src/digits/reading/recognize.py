@@ -195,27 +195,31 @@ def score_prepared(items: list[tuple[str, Prepared]], predictor: Predictor, read
     """One model call for every digit of every item in predict mode; batched line reading in read mode."""
     if items and isinstance(items[0][1], Page):
         return _score_pages(items, predictor, reader, min_confidence)
-    items = [(label, _second_opinion(seg, predictor)) for label, seg in items]
     crops = [crop.image for _, seg in items for crop in seg.crops]
-    probabilities, not_digit = predictor.scores(np.stack(crops)) if crops else (np.zeros((0, 10)), np.zeros(0))
+    # Where printed lines were removed, the digit found with them left in is scored in the same call.
+    others = [seg.alternative.image for _, seg in items if _has_alternative(seg, predictor)]
+    images = crops + others
+    probabilities, not_digit = predictor.scores(np.stack(images)) if images else (np.zeros((0, 10)), np.zeros(0))
     refused = predictor.refuses(not_digit)
-    answers, start = [], 0
+    answers, start, other = [], 0, len(crops)
     for label, seg in items:
-        part = probabilities[start : start + len(seg.crops)] if seg.crops else None
-        extra = {"not_digit": not_digit[start], "refused": bool(refused[start])} if seg.crops and predictor.rejects else {}
+        rows = list(range(start, start + len(seg.crops)))
         start += len(seg.crops)
+        if _has_alternative(seg, predictor):
+            # A pale grid line can take a stroke of the digit with it: if the model refuses what was left
+            # and accepts the digit found with the lines left in, that one is the answer.
+            if refused[rows[0]] and not refused[other]:
+                seg, rows = replace(seg, crops=[seg.alternative]), [other]
+            other += 1
+        part = probabilities[rows] if rows else None
+        extra = {"not_digit": not_digit[rows[0]], "refused": bool(refused[rows[0]])} if rows and predictor.rejects else {}
         answers.append(digit_answer(label, seg, part, **extra))
     return answers
 
 
-def _second_opinion(seg: Segmentation, predictor: Predictor) -> Segmentation:
-    """Where taking printed lines out left a mark the model refuses, the digit found with the lines left in,
-    if the model accepts that one (a pale grid line can take a stroke of the digit with it)."""
-    if seg.alternative is None or not seg.crops or not predictor.rejects:
-        return seg
-    _, not_digit = predictor.scores(np.stack([seg.crops[0].image, seg.alternative.image]))
-    refused = predictor.refuses(not_digit)
-    return replace(seg, crops=[seg.alternative]) if refused[0] and not refused[1] else seg
+def _has_alternative(seg: Segmentation, predictor: Predictor) -> bool:
+    """Whether the segmentation carries a second reading to fall back on (see `segment`)."""
+    return seg.alternative is not None and bool(seg.crops) and predictor.rejects
 
 
 def _score_pages(items: list[tuple[str, Page]], predictor: Predictor | None, reader: Predictor | None,
