@@ -148,6 +148,22 @@ def _slanted(ink: np.ndarray, slant: float) -> np.ndarray:
     return leaning[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
 
 
+def stroke_ones(rng: np.random.Generator, count: int = 200) -> np.ndarray:
+    """28x28 images of a '1' written as a single pen stroke (MNIST's ones are broad felt-pen strokes): tilted
+    a little, thin or medium, some with a flag at the top or a foot."""
+    images = np.zeros((count, 28, 28), np.uint8)
+    for image in images:
+        lean = int(rng.integers(-4, 5))
+        top, bottom = (14 + lean // 2 + int(rng.integers(-1, 2)), int(rng.integers(3, 6))), (14 - lean // 2, int(rng.integers(23, 26)))
+        width = int(rng.choice([1, 1, 2]))
+        cv2.line(image, top, bottom, int(rng.integers(180, 256)), width, cv2.LINE_AA)
+        if rng.random() < 0.4:  # the flag, as many hands start a one
+            cv2.line(image, top, (top[0] - int(rng.integers(3, 7)), top[1] + int(rng.integers(2, 6))), 255, width, cv2.LINE_AA)
+        if rng.random() < 0.15:
+            cv2.line(image, (bottom[0] - 4, bottom[1]), (bottom[0] + 4, bottom[1]), 255, width, cv2.LINE_AA)
+    return images
+
+
 def digit_bank(images: np.ndarray, labels: np.ndarray) -> dict[int, np.ndarray]:
     """MNIST images grouped by digit, for `render_number`."""
     return {d: images[labels == d] for d in range(10)}

@@ -14,9 +14,12 @@ import numpy as np
 from keras import layers, ops
 
 from digits.card import LINE_INPUT, LINE_LABELS
-from digits.data.synth_lines import random_number_text, render_number
+from dataclasses import replace
+
+from digits.data.synth_lines import random_number_text, random_style, render_number, stroke_ones
 from digits.reading.lines import HEIGHT, decode_line, normalize_line, pad_batch
 
+STROKE_ONES = 0.25  # share of training numbers whose ones are single pen strokes rather than MNIST's
 WIDTH_BUCKET = 64  # lines are batched with others of similar width, padded to a multiple of this
 
 
@@ -68,10 +71,17 @@ def make_lines(bank: dict[int, np.ndarray], count: int, seed: int) -> tuple[list
     """`count` written numbers from the digits in `bank`, normalised as the reader normalises them
     (kept as 8-bit images to save memory: a rounding the model does not notice)."""
     rng = np.random.default_rng(seed)
+    with_stroke_ones = {**bank, 1: stroke_ones(rng)}
     images, texts = [], []
     while len(images) < count:
         text = random_number_text(rng)
-        line = normalize_line(render_number(text, bank, rng))
+        style, pool = random_style(rng), bank
+        if rng.random() < STROKE_ONES:
+            # A one drawn as a bare stroke; not thinned further, which would erase it.
+            style, pool = replace(style, stroke=max(0, style.stroke)), with_stroke_ones
+        # Points as small as the pen or pressed as wide as the strokes, as people make them.
+        dots = "stroke" if rng.random() < 0.5 else "pen"
+        line = normalize_line(render_number(text, pool, rng, style, dots))
         if line is not None:
             images.append(line.image.astype(np.uint8))
             texts.append(text)
