@@ -68,6 +68,26 @@ def test_a_stroke_that_crosses_a_printed_line_is_joined_again():
     assert (clean[100:200, 200:208] > 0).all()  # ... the stroke is whole
 
 
+def test_a_pen_stroke_lying_along_a_printed_line_as_dark_as_it_is_kept():
+    ink = np.zeros((300, 400), np.float32)
+    ink[100:103, :] = 1.0  # a box's top edge, printed as dark as the pen
+    ink[99:105, 150:210] = 1.0  # a 7's bar drawn along it, a little thicker than the print
+    ink[105:200, 200:206] = 1.0  # and its stem
+    clean = remove_structure(ink, find_structure(ink))
+    assert not clean[101, 20] and not clean[101, 300]  # the line is gone beside the bar ...
+    assert (clean[99:105, 155:205] > 0).all()  # ... the bar is whole
+
+
+def test_a_comb_field_whose_digits_spill_over_its_walls_is_still_read_box_by_box(handwritten):
+    field = comb_field([handwritten[4], handwritten[2], handwritten[5], handwritten[6]], np.random.default_rng(0), 70)
+    # The 5's bar drawn on into the 2's box, across the wall between them (the pen's colour taken from the 4):
+    # the two boxes' writing is one wide mark, beside which the field's lines look no longer than writing.
+    four = field[45:95, 45:95].reshape(-1, 3)
+    field[62:68, 145:195] = four[four.astype(int).sum(axis=1).argmin()]
+    answer = recognize(None, encode(field, "PNG"), row=True)
+    assert answer["text"] == "4256"
+
+
 def test_a_shadow_across_the_page_is_not_a_digit(predictor, handwritten):
     rng = np.random.default_rng(11)
     blank = phone_photo(np.zeros((40, 30), np.float32), rng, (900, 1200), 0.2)

@@ -13,12 +13,12 @@ import numpy as np
 WALL_SHARE = 0.92  # a comb field's wall is inked over this share of the height between the field's lines
 
 
-def comb_boxes(rows: list[dict], binary: np.ndarray) -> tuple[list[tuple[int, int, int, int]], np.ndarray]:
+def comb_boxes(rows: list[dict], binary: np.ndarray) -> tuple[list[tuple[int, int, int, int]], np.ndarray, list[dict]]:
     """A comb field: two horizontal lines with at least three walls standing between them, evenly spaced.
 
     A wall is a column inked over WALL_SHARE of the height between the lines (a digit that crosses it
     adds ink, never removes it; a written "1" stops short of both lines). Returns the boxes between
-    consecutive walls, left to right, and the walls' pixels (to be removed).
+    consecutive walls, left to right, the walls' pixels (to be removed) and the two lines (top, bottom).
     """
     ordered = sorted(rows, key=lambda s: s["centre"])
     pairs = [(a, b) for i, a in enumerate(ordered) for b in ordered[i + 1 : i + 4]]  # a field's edges, or a stroke between
@@ -45,8 +45,8 @@ def comb_boxes(rows: list[dict], binary: np.ndarray) -> tuple[list[tuple[int, in
         for x in xs:
             walls[y0 - margin : y1 + margin, max(0, int(x) - margin) : int(x) + margin + 1] = 1
         boxes = [(int(a), y0, int(b - a), height) for a, b in zip(xs[:-1], xs[1:])]
-        return boxes, walls & binary
-    return [], np.zeros_like(binary)
+        return boxes, walls & binary, [top, bottom]
+    return [], np.zeros_like(binary), []
 
 
 def _walls_continue(binary: np.ndarray, xs: list[float], top: int, bottom: int, height: int) -> bool:

@@ -234,7 +234,12 @@ def find_structure(ink: np.ndarray, floor: float = LINE_FLOOR) -> Structure:
             groups = []  # a lone stroke with nothing else written: a "1" or a "-", not a ruled page
         # Each piece must itself be long: a stroke of writing that lies along a line is no piece of it.
         lines[horizontal] = [p for g in groups for p in g["pieces"] if p["length"] >= LONGER_THAN_WRITING * size]
-    boxes, walls = comb_boxes(lines[True], binary)
+    boxes, walls, _ = comb_boxes(lines[True], binary)
+    if not boxes and size:
+        # Digits that spill over a field's walls join with them into one wide mark, beside which the field's
+        # lines look no longer than writing; two long lines with evenly spaced walls between them are a field.
+        boxes, walls, edges = comb_boxes([p for g in spanning[True] for p in g["pieces"] if p["length"] >= SPAN * w], binary)
+        lines[True] += [edge for edge in edges if all(edge is not line for line in lines[True])]
     chosen = lines[True] + lines[False]
     thickness = max((s["thickness"] for s in chosen), default=0.0)
     return Structure(_pixels(binary.shape, chosen) | walls, boxes, thickness, floor, _levels(ink, chosen, walls))
@@ -268,4 +273,9 @@ def remove_structure(ink: np.ndarray, structure: Structure) -> np.ndarray:
     # (a stroke lying along a grid line, not only across it).
     level = cv2.dilate(structure.levels, np.ones((3, 3), np.uint8))  # each line's own strength (a red margin is darker)
     darker = ((ink > np.maximum(level + 0.25, 1.6 * level)) & (line > 0)).astype(np.uint8)
-    return ink * (keep | (bridged & line) | darker)
+    # A pen stroke lying along a line, as dark as the print (a 7's bar on a box's top edge): where the ink is
+    # thicker than any printed line, it is writing. An opening wider than the lines keeps only such ink.
+    side = int(round(structure.thickness)) + 2
+    side += 1 - side % 2  # odd: an even square opens off-centre, shifting what it keeps by a pixel
+    thick = cv2.morphologyEx((ink > structure.floor).astype(np.uint8), cv2.MORPH_OPEN, np.ones((side, side), np.uint8))
+    return ink * (keep | (bridged & line) | darker | (thick & line))
