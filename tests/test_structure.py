@@ -78,6 +78,17 @@ def test_a_pen_stroke_lying_along_a_printed_line_as_dark_as_it_is_kept():
     assert (clean[99:105, 155:205] > 0).all()  # ... the bar is whole
 
 
+@pytest.mark.parametrize("seed", [6, 8, 11, 24])
+def test_a_small_digit_on_squared_paper_keeps_the_strokes_that_run_beside_the_grid(predictor, handwritten, seed):
+    # Digits three squares tall: their strokes run beside grid lines and once merged with them (these
+    # seeds lost a stroke, or the whole digit, to the grid before the line's thickness was checked).
+    rng = np.random.default_rng(seed)
+    shape, digit = (400, 640), seed % 10
+    ink = place(digit_ink(handwritten[digit], 45, stroke=0), shape, rng)
+    image = encode(compose([*squared(shape, rng, 16), (ink, INK)], rng), "JPEG", 90)
+    assert recognize(predictor, image)["digit"] == digit
+
+
 def test_a_comb_field_whose_digits_spill_over_its_walls_is_still_read_box_by_box(handwritten):
     field = comb_field([handwritten[4], handwritten[2], handwritten[5], handwritten[6]], np.random.default_rng(0), 70)
     # The 5's bar drawn on into the 2's box, across the wall between them (the pen's colour taken from the 4):

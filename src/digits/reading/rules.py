@@ -180,14 +180,28 @@ def _spanning(segments: list[dict], extent: float) -> list[dict]:
         if i in used:
             continue
         middle = seed["start"] + seed["length"] / 2
+        # A piece lies on the seed's line and is no thicker than a printed line of its kind: a pen stroke
+        # beside a faint grid line (a 7's stem) is thicker than the print, and stays writing.
         members = [j for j, s in enumerate(ordered) if j not in used and abs(
-            seed["centre"] + seed["slope"] * (s["start"] + s["length"] / 2 - middle) - s["centre"]) <= max(3.0, seed["thickness"])]
+            seed["centre"] + seed["slope"] * (s["start"] + s["length"] / 2 - middle) - s["centre"]) <= max(3.0, seed["thickness"])
+            and (j == i or s["thickness"] <= max(2.0 * seed["thickness"], seed["thickness"] + 2))]
         first = min(ordered[j]["start"] for j in members)
         reach = max(ordered[j]["start"] + ordered[j]["length"] for j in members) - first
         if reach >= extent:
             groups.append({"pieces": [ordered[j] for j in members], "centre": seed["centre"], "extent": reach})
             used.update(members)
     return groups
+
+
+def _thickest_print(spanning: dict[bool, list[dict]], w: int, h: int) -> float:
+    """How thick a printed line of this page may be: a few times the typical one where the page has several
+    (writing that merged with grid lines makes a run as thick as the writing, to be left alone); else no limit."""
+    whole = [p["thickness"] for horizontal, groups in spanning.items() for g in groups for p in g["pieces"]
+             if p["length"] >= SPAN * (w if horizontal else h)]
+    if len(whole) < 3:
+        return float("inf")
+    typical = float(np.median(whole))
+    return max(3.0 * typical, typical + 4.0)
 
 
 def _widest_cover(runs: np.ndarray, horizontal: bool) -> int:
@@ -228,12 +242,14 @@ def find_structure(ink: np.ndarray, floor: float = LINE_FLOOR) -> Structure:
     size = _writing_size(binary, _pixels(binary.shape, [p for groups in spanning.values() for g in groups for p in g["pieces"]]))
     if size < 0.03 * min(h, w):
         size = 0  # only dust is left beside the long runs: they are the writing (a "1" among specks), unless ruled
+    thickest_line = _thickest_print(spanning, w, h)
     lines: dict[bool, list[dict]] = {}
     for horizontal, groups in spanning.items():
         if size == 0 and not _only_lines(groups):
             groups = []  # a lone stroke with nothing else written: a "1" or a "-", not a ruled page
         # Each piece must itself be long: a stroke of writing that lies along a line is no piece of it.
-        lines[horizontal] = [p for g in groups for p in g["pieces"] if p["length"] >= LONGER_THAN_WRITING * size]
+        lines[horizontal] = [p for g in groups for p in g["pieces"]
+                             if p["length"] >= LONGER_THAN_WRITING * size and p["thickness"] <= thickest_line]
     boxes, walls, _ = comb_boxes(lines[True], binary)
     if not boxes and size:
         # Digits that spill over a field's walls join with them into one wide mark, beside which the field's
