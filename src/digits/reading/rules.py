@@ -4,9 +4,11 @@ A printed line is long, thin and straight; a digit's strokes are not much
 longer than the digit. So: find straight runs of ink in each direction
 (a morphological opening with a thin kernel), join the pieces of a slightly
 tilted or faint line, and call a run a line when it crosses at least half the
-picture and is much longer than the writing left once such runs are set aside. Lines are removed from the ink map, and a
+picture and is much longer than the writing left once such runs are set aside (and, on a page of several
+lines, not much thicker than they are). Lines are removed from the ink map; a
 stroke that crossed one is restored across the gap (a closing along the
-stroke's direction, kept only inside the removed line). A row of boxes whose
+stroke's direction, kept only inside the removed line), and one that lies
+along it is kept where it is darker or thicker than the print. A row of boxes whose
 walls stand between two such lines is a comb field: its boxes are returned so
 that each can be read as one character.
 """
