@@ -78,6 +78,18 @@ def test_a_pen_stroke_lying_along_a_printed_line_as_dark_as_it_is_kept():
     assert (clean[99:105, 155:205] > 0).all()  # ... the bar is whole
 
 
+def test_a_printed_line_is_removed_on_the_image_edge_and_where_its_print_is_heavier():
+    ink = np.zeros((300, 600), np.float32)
+    ink[0:4, :] = 1.0  # a box's edge, cropped tight
+    ink[150:153, :] = 1.0  # a line ...
+    ink[149:154, 100:110] = 1.0  # ... printed a little heavier for a stretch
+    ink[60:140, 300:308] = 1.0  # something written, so that the lines are lines
+    structure = find_structure(ink)
+    clean = remove_structure(ink, structure)
+    assert structure.removed[1, 50] and structure.removed[151, 50]
+    assert not clean[0:4, 20:580].any() and not clean[148:155, 20:580].any()
+
+
 @pytest.mark.parametrize("seed", [6, 8, 11, 24])
 def test_a_small_digit_on_squared_paper_keeps_the_strokes_that_run_beside_the_grid(predictor, handwritten, seed):
     # Digits three squares tall: their strokes run beside grid lines and once merged with them (these

@@ -182,11 +182,11 @@ def _spanning(segments: list[dict], extent: float) -> list[dict]:
         if i in used:
             continue
         middle = seed["start"] + seed["length"] / 2
-        # A piece lies on the seed's line and is no thicker than a printed line of its kind: a pen stroke
+        # A piece lies on the seed's (the longest piece's) line and is not much thicker than it: a pen stroke
         # beside a faint grid line (a 7's stem) is thicker than the print, and stays writing.
         members = [j for j, s in enumerate(ordered) if j not in used and abs(
             seed["centre"] + seed["slope"] * (s["start"] + s["length"] / 2 - middle) - s["centre"]) <= max(3.0, seed["thickness"])
-            and (j == i or s["thickness"] <= max(2.0 * seed["thickness"], seed["thickness"] + 2))]
+            and s["thickness"] <= max(2.0 * seed["thickness"], seed["thickness"] + 2)]
         first = min(ordered[j]["start"] for j in members)
         reach = max(ordered[j]["start"] + ordered[j]["length"] for j in members) - first
         if reach >= extent:
@@ -196,14 +196,19 @@ def _spanning(segments: list[dict], extent: float) -> list[dict]:
 
 
 def _thickest_print(spanning: dict[bool, list[dict]], w: int, h: int) -> float:
-    """How thick a printed line of this page may be: a few times the typical one where the page has several
-    (writing that merged with grid lines makes a run as thick as the writing, to be left alone); else no limit."""
+    """How thick a piece of a printed line may be, unless it crosses half the picture by itself (a bold border):
+    a few times the page's typical line where it has several (writing merged with grid lines makes a run as
+    thick as the writing, to be left alone); else no limit."""
     whole = [p["thickness"] for horizontal, groups in spanning.items() for g in groups for p in g["pieces"]
              if p["length"] >= SPAN * (w if horizontal else h)]
     if len(whole) < 3:
         return float("inf")
     typical = float(np.median(whole))
     return max(3.0 * typical, typical + 4.0)
+
+
+def _thin_enough(piece: dict, thickest_line: float, extent: int) -> bool:
+    return piece["length"] >= SPAN * extent or piece["thickness"] <= thickest_line
 
 
 def _widest_cover(runs: np.ndarray, horizontal: bool) -> int:
@@ -251,13 +256,13 @@ def find_structure(ink: np.ndarray, floor: float = LINE_FLOOR) -> Structure:
             groups = []  # a lone stroke with nothing else written: a "1" or a "-", not a ruled page
         # Each piece must itself be long: a stroke of writing that lies along a line is no piece of it.
         lines[horizontal] = [p for g in groups for p in g["pieces"]
-                             if p["length"] >= LONGER_THAN_WRITING * size and p["thickness"] <= thickest_line]
+                             if p["length"] >= LONGER_THAN_WRITING * size and _thin_enough(p, thickest_line, w if horizontal else h)]
     boxes, walls, _ = comb_boxes(lines[True], binary)
     if not boxes and size:
         # Digits that spill over a field's walls join with them into one wide mark, beside which the field's
         # lines look no longer than writing; two long lines with evenly spaced walls between them are a field.
         boxes, walls, edges = comb_boxes([p for g in spanning[True] for p in g["pieces"] if p["length"] >= SPAN * w], binary)
-        lines[True] += [edge for edge in edges if all(edge is not line for line in lines[True])]
+        lines[True] += [edge for edge in edges if not any(edge is line for line in lines[True])]
     chosen = lines[True] + lines[False]
     thickness = max((s["thickness"] for s in chosen), default=0.0)
     return Structure(_pixels(binary.shape, chosen) | walls, boxes, thickness, floor, _levels(ink, chosen, walls))
@@ -291,9 +296,21 @@ def remove_structure(ink: np.ndarray, structure: Structure) -> np.ndarray:
     # (a stroke lying along a grid line, not only across it).
     level = cv2.dilate(structure.levels, np.ones((3, 3), np.uint8))  # each line's own strength (a red margin is darker)
     darker = ((ink > np.maximum(level + 0.25, 1.6 * level)) & (line > 0)).astype(np.uint8)
-    # A pen stroke lying along a line, as dark as the print (a 7's bar on a box's top edge): where the ink is
-    # thicker than any printed line, it is writing. An opening wider than the lines keeps only such ink.
+    # A pen stroke lying along a line, as dark as the print: where it is thicker than the line, it is writing.
+    return ink * (keep | (bridged & line) | darker | (_thick_strokes(ink, structure) & line))
+
+
+def _thick_strokes(ink: np.ndarray, structure: Structure) -> np.ndarray:
+    """Ink thicker than the printed lines that reaches beyond them: a pen stroke lying along a line, as dark
+    as the print (a 7's bar on a box's top edge). An opening with a square wider than the lines keeps only
+    thick ink; of that, the parts wholly inside a removed line (its blurred fringe, a heavier stretch of
+    print) are no stroke."""
     side = int(round(structure.thickness)) + 2
     side += 1 - side % 2  # odd: an even square opens off-centre, shifting what it keeps by a pixel
-    thick = cv2.morphologyEx((ink > structure.floor).astype(np.uint8), cv2.MORPH_OPEN, np.ones((side, side), np.uint8))
-    return ink * (keep | (bridged & line) | darker | (thick & line))
+    thick = cv2.morphologyEx((ink > structure.floor).astype(np.uint8), cv2.MORPH_OPEN, np.ones((side, side), np.uint8),
+                             borderType=cv2.BORDER_CONSTANT, borderValue=0)  # a line on the image's edge is not thick
+    count, labels = cv2.connectedComponents(thick, connectivity=8)
+    if count <= 1:
+        return thick
+    outside = np.unique(labels[(thick > 0) & (structure.removed == 0)])
+    return np.isin(labels, outside[outside > 0]).astype(np.uint8)
