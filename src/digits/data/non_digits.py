@@ -1,8 +1,9 @@
 """Marks that are not digits, for teaching a digit model to say "not a digit".
 
 Letters and symbols set in the fonts that ship with matplotlib (DejaVu and
-STIX, upright and slanted, at random weights, slants and rotations),
-scribbles (random pen paths that double back), and smudges. Characters that
+STIX, upright and slanted, at random weights, slants and rotations), the same
+drawn with a pen (OpenCV's single-stroke Hershey fonts, bent by a smooth
+random warp, as a hand wavers), scribbles (random pen paths that double back), and smudges. Characters that
 people write like a digit (O, l, I, S, Z, B, b, g, q, T, ...) are left out:
 calling them non-digits would teach the model to reject real digits.
 """
@@ -19,8 +20,10 @@ from PIL import Image, ImageDraw, ImageFont
 NON_DIGIT_CHARS = "ACEFHKMNPRUVWXYacdefhkmnpruvwxy#?&%@$*+=<>!"
 FONT_FILES = ("DejaVuSans.ttf", "DejaVuSans-Oblique.ttf", "DejaVuSans-Bold.ttf", "DejaVuSerif.ttf", "DejaVuSerif-Italic.ttf",
               "DejaVuSansMono.ttf", "STIXGeneral.ttf", "STIXGeneralItalic.ttf", "STIXGeneralBol.ttf", "STIXGeneralBolIta.ttf")
-KINDS = ("glyph", "scribble", "smudge")
-SHARES = (0.7, 0.22, 0.08)  # mostly letters and symbols: the marks people put beside their digits
+KINDS = ("glyph", "pen letter", "scribble", "smudge")
+SHARES = (0.4, 0.3, 0.22, 0.08)  # mostly letters and symbols: the marks people put beside their digits
+HERSHEY = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_PLAIN, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_COMPLEX,
+           cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, cv2.FONT_HERSHEY_SCRIPT_COMPLEX)
 
 
 @cache
@@ -55,6 +58,28 @@ def glyph(char: str, rng: np.random.Generator) -> np.ndarray:
     return _tight(ink)
 
 
+def pen_letter(char: str, rng: np.random.Generator) -> np.ndarray:
+    """A letter or symbol as a pen draws it: a single-stroke font at a random pen width, slant and wobble."""
+    font = HERSHEY[int(rng.integers(len(HERSHEY)))] | (cv2.FONT_ITALIC if rng.random() < 0.3 else 0)
+    scale, pen = float(rng.uniform(1.5, 2.5)), int(rng.integers(1, 6))
+    (width, height), base = cv2.getTextSize(char, font, scale, pen)
+    canvas = np.zeros((height + base + 4 * pen + 20, width + 4 * pen + 20), np.uint8)
+    cv2.putText(canvas, char, (2 * pen + 10, height + 2 * pen + 10), font, scale, 255, pen, cv2.LINE_AA)
+    return _tight(_waver(canvas.astype(np.float32) / 255.0, rng))
+
+
+def _waver(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The ink bent by a smooth random displacement (an elastic warp): straight font strokes become a hand's."""
+    h, w = ink.shape
+    smooth = max(h, w) / 6
+    amount = float(rng.uniform(0.03, 0.08)) * max(h, w)
+    shift = [cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), smooth) for _ in range(2)]
+    shift = [s * amount / max(float(np.abs(s).max()), 1e-6) for s in shift]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    shear = float(rng.uniform(-0.25, 0.25))
+    return cv2.remap(ink, xx + shift[0] + shear * (yy - h / 2), yy + shift[1], cv2.INTER_LINEAR)
+
+
 def scribble(rng: np.random.Generator) -> np.ndarray:
     """A pen path that turns back on itself several times: what a crossed-out mark or a doodle looks like."""
     size = 80
@@ -86,8 +111,9 @@ def render_non_digits(count: int, seed: int) -> list[np.ndarray]:
     kinds = rng.choice(len(KINDS), size=count, p=SHARES)
     marks = []
     for kind in kinds:
-        if KINDS[kind] == "glyph":
-            marks.append(glyph(NON_DIGIT_CHARS[int(rng.integers(len(NON_DIGIT_CHARS)))], rng))
+        if KINDS[kind] in ("glyph", "pen letter"):
+            char = NON_DIGIT_CHARS[int(rng.integers(len(NON_DIGIT_CHARS)))]
+            marks.append(glyph(char, rng) if KINDS[kind] == "glyph" else pen_letter(char, rng))
         elif KINDS[kind] == "scribble":
             marks.append(scribble(rng))
         else:
