@@ -22,7 +22,8 @@ from digits.batch.sources import filesystem_for, gather_sources
 from digits.batch.stages import Scorer, prepare_rows
 from digits.errors import DigitsError, first_line
 
-BATCH_SIZE = 256  # images per task and per scoring call: big enough to hide Ray's per-task cost
+BATCH_SIZE = 1024  # images per task and per scoring call: Ray's per-task cost hidden (at 256, 391 tasks per 100,000
+# small files cost about 3 % more time on 2 CPUs), while a block stays a few MB
 ROWS_PER_FILE = 20_000  # answers gathered per Parquet file: few files, and little to redo when a job stops
 # Ray's CPU slots: half a CPU each for a preparation task and a scorer. One CPU then runs a whole job, and with
 # equal slots Ray Data fuses the two stages into the actors: no trip through the object store for each prepared
@@ -116,7 +117,9 @@ def _score_and_write(ray, prepared: list, out: str, scorer: type, batch_size: in
     if not prepared:
         return ""
     dataset = prepared[0].union(*prepared[1:]) if len(prepared) > 1 else prepared[0]
-    pool = ray.data.ActorPoolStrategy(min_size=1, max_size=max(1, int(ray.cluster_resources().get("CPU", 1))))
+    # Every actor from the start: a pool that grows from one waits for a queue to build before it adds the next.
+    actors = max(1, int(ray.cluster_resources().get("CPU", 1)))
+    pool = ray.data.ActorPoolStrategy(min_size=1, max_size=actors, initial_size=actors)
     answered = dataset.map_batches(scorer, batch_format="pyarrow", batch_size=batch_size, compute=pool,
                                    fn_constructor_kwargs=settings, num_cpus=SCORER_CPUS)
     answered.write_parquet(out, min_rows_per_file=ROWS_PER_FILE)
