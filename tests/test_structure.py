@@ -9,7 +9,8 @@ from digits.data.synth import digit_ink, encode, place, row_ink
 from digits.data.synth_paper import comb_field, compose, phone_photo, ruled, squared
 from digits.reading.predictor import load_predictor
 from digits.reading.recognize import recognize
-from digits.reading.rules import find_structure, remove_structure
+from digits.reading.erase_lines import remove_structure
+from digits.reading.rules import find_structure
 
 INK = (0.1, 0.1, 0.15)
 

@@ -14,7 +14,8 @@ import numpy as np
 
 from digits.card import MNIST_INPUT
 from digits.reading.ink import drop_shadow_corners, ink_map, paper_level
-from digits.reading.rules import LINE_FLOOR, Structure, find_structure, remove_structure
+from digits.reading.erase_lines import remove_structure
+from digits.reading.rules import LINE_FLOOR, Structure, find_structure
 
 WORK_SIDE = 1024  # larger images are shrunk first: digits need no more detail, and it bounds the cost
 MIN_CONTRAST = 0.12  # ink must differ from the paper by about 30 grey levels

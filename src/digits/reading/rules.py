@@ -1,16 +1,14 @@
-"""Printed structure out of the way: the lines of ruled and squared paper, margins, underlines, form boxes.
+"""Printed structure found: the lines of ruled and squared paper, margins, underlines, form boxes.
 
 A printed line is long, thin and straight; a digit's strokes are not much
 longer than the digit. So: find straight runs of ink in each direction
 (a morphological opening with a thin kernel), join the pieces of a slightly
 tilted or faint line, and call a run a line when it crosses at least half the
-picture and is much longer than the writing left once such runs are set aside (and, on a page of several
-lines, not much thicker than they are). Lines are removed from the ink map; a
-stroke that crossed one is restored across the gap (a closing along the
-stroke's direction, kept only inside the removed line), and one that lies
-along it is kept where it is darker or thicker than the print. A row of boxes whose
-walls stand between two such lines is a comb field: its boxes are returned so
-that each can be read as one character.
+picture and is much longer than the writing left once such runs are set
+aside (and, on a page of several lines, not much thicker than they are). A
+row of boxes whose walls stand between two such lines is a comb field: its
+boxes are returned so that each can be read as one character.
+`erase_lines.remove_structure` then takes the lines out of the ink.
 """
 
 from __future__ import annotations
@@ -280,37 +278,3 @@ def _levels(ink: np.ndarray, chosen: list[dict], walls: np.ndarray) -> np.ndarra
             region = levels[y : y + h, x : x + w]
             region[band] = np.maximum(region[band], float(np.median(ink[y : y + h, x : x + w][band])))
     return levels
-
-
-def remove_structure(ink: np.ndarray, structure: Structure) -> np.ndarray:
-    """The ink with the printed lines taken out and the strokes that crossed them joined again."""
-    if not structure.removed.any() or structure.levels is None:
-        return ink
-    line = cv2.dilate(structure.removed, np.ones((3, 3), np.uint8))  # and the line's blurred edges
-    keep = ((ink > structure.floor) & (line == 0)).astype(np.uint8)
-    # A stroke crossing a horizontal line is cut by a gap as tall as the line: bridge it vertically, and the other way.
-    gap = int(structure.thickness) + 5
-    bridged = cv2.morphologyEx(keep, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap)))
-    bridged |= cv2.morphologyEx(keep, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
-    # Pale printing under a dark pen: where the ink on a line is much stronger than the line itself, it is writing
-    # (a stroke lying along a grid line, not only across it).
-    level = cv2.dilate(structure.levels, np.ones((3, 3), np.uint8))  # each line's own strength (a red margin is darker)
-    darker = ((ink > np.maximum(level + 0.25, 1.6 * level)) & (line > 0)).astype(np.uint8)
-    # A pen stroke lying along a line, as dark as the print: where it is thicker than the line, it is writing.
-    return ink * (keep | (bridged & line) | darker | (_thick_strokes(ink, structure) & line))
-
-
-def _thick_strokes(ink: np.ndarray, structure: Structure) -> np.ndarray:
-    """Ink thicker than the printed lines that reaches beyond them: a pen stroke lying along a line, as dark
-    as the print (a 7's bar on a box's top edge). An opening with a square wider than the lines keeps only
-    thick ink; of that, the parts wholly inside a removed line (its blurred fringe, a heavier stretch of
-    print) are no stroke."""
-    side = int(round(structure.thickness)) + 2
-    side += 1 - side % 2  # odd: an even square opens off-centre, shifting what it keeps by a pixel
-    thick = cv2.morphologyEx((ink > structure.floor).astype(np.uint8), cv2.MORPH_OPEN, np.ones((side, side), np.uint8),
-                             borderType=cv2.BORDER_CONSTANT, borderValue=0)  # a line on the image's edge is not thick
-    count, labels = cv2.connectedComponents(thick, connectivity=8)
-    if count <= 1:
-        return thick
-    outside = np.unique(labels[(thick > 0) & (structure.removed == 0)])
-    return np.isin(labels, outside[outside > 0]).astype(np.uint8)
