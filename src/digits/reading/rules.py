@@ -198,15 +198,21 @@ def _thickest_print(spanning: dict[bool, list[dict]], w: int, h: int) -> float:
     a few times the page's typical line where it has several (writing merged with grid lines makes a run as
     thick as the writing, to be left alone); else no limit."""
     whole = [p["thickness"] for horizontal, groups in spanning.items() for g in groups for p in g["pieces"]
-             if p["length"] >= SPAN * (w if horizontal else h)]
+             if _whole_line(p, w if horizontal else h)]
     if len(whole) < 3:
         return float("inf")
     typical = float(np.median(whole))
     return max(3.0 * typical, typical + 4.0)
 
 
+def _whole_line(piece: dict, extent: int) -> bool:
+    """Whether a piece crosses half the picture by itself (`extent`: the picture's size along the piece)."""
+    return piece["length"] >= SPAN * extent
+
+
 def _thin_enough(piece: dict, thickest_line: float, extent: int) -> bool:
-    return piece["length"] >= SPAN * extent or piece["thickness"] <= thickest_line
+    """Whether a piece may be print: a whole line at any thickness, or a part no thicker than `thickest_line`."""
+    return _whole_line(piece, extent) or piece["thickness"] <= thickest_line
 
 
 def _widest_cover(runs: np.ndarray, horizontal: bool) -> int:
@@ -259,7 +265,7 @@ def find_structure(ink: np.ndarray, floor: float = LINE_FLOOR) -> Structure:
     if not boxes and size:
         # Digits that spill over a field's walls join with them into one wide mark, beside which the field's
         # lines look no longer than writing; two long lines with evenly spaced walls between them are a field.
-        boxes, walls, edges = comb_boxes([p for g in spanning[True] for p in g["pieces"] if p["length"] >= SPAN * w], binary)
+        boxes, walls, edges = comb_boxes([p for g in spanning[True] for p in g["pieces"] if _whole_line(p, w)], binary)
         lines[True] += [edge for edge in edges if not any(edge is line for line in lines[True])]
     chosen = lines[True] + lines[False]
     thickness = max((s["thickness"] for s in chosen), default=0.0)

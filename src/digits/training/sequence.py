@@ -8,14 +8,14 @@ characters. No segmentation: touching and overlapping digits need none.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import keras
 import numpy as np
 from keras import layers, ops
 
 from digits.card import LINE_INPUT, LINE_LABELS
-from dataclasses import replace
-
 from digits.data.synth_lines import random_number_text, random_style, render_number, stroke_ones
 from digits.reading.lines import HEIGHT, decode_line, normalize_line, pad_batch
 
