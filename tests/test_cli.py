@@ -185,13 +185,25 @@ def test_an_unreadable_file_argument_is_not_a_usage_error(tmp_path, handwritten)
 
 
 def test_a_folder_that_cannot_be_listed_is_a_skipped_line(tmp_path, monkeypatch):
-    from pathlib import Path
+    from digits.reading import files as listing
 
-    from digits.reading.files import expand_paths
-
-    def refuse(self):
+    def refuse(folder):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "iterdir", refuse)
+    monkeypatch.setattr(listing.os, "scandir", refuse)
+    expand_paths = listing.expand_paths
     files, skipped = expand_paths([tmp_path])
     assert files == [] and "cannot list this folder (Permission denied)" in skipped[0]
+
+
+def test_a_folder_lists_its_images_in_path_order_without_hidden_ones(tmp_path):
+    from digits.reading.files import expand_paths
+
+    for name in ["b.png", "a/z.PNG", "a/sub/c.jpg", "a/sub/d.txt", "a/b.png", ".hid/e.png", "a/.f.png", "c.png"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"")
+    files, skipped = expand_paths([tmp_path], recursive=True)
+    assert [p.relative_to(tmp_path).as_posix() for p in files] == ["a/b.png", "a/sub/c.jpg", "a/z.PNG", "b.png", "c.png"]
+    assert skipped == [f"{tmp_path}: 1 file(s) without an image suffix left out"]
+    flat, skipped = expand_paths([tmp_path])
+    assert [p.name for p in flat] == ["b.png", "c.png"] and "1 sub-folder(s) not searched" in skipped[0]

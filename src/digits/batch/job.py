@@ -7,9 +7,11 @@ with one (`auto`, `ray://host:port`) the same job runs on that cluster.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -58,33 +60,38 @@ def run_batch(inputs: list[str], out: str, mode: str = "digit", address: str | N
     if mode not in MODES:
         raise DigitsError(f"unknown mode {mode!r}; choose one of: {', '.join(MODES)}")
     ray = import_ray()
-    sources = gather_sources(inputs, exclude=out)
     before = tally(out, keep_paths=resume)
     if before.rows and not resume:
         raise DigitsError(f"{out} already holds {before.rows} answers: add --resume to go on where it stopped, "
                           "or choose another folder")
-    notes = list(sources.notes)
-    if before.broken:
-        moved = set_aside(out, before.broken)
-        notes.append(f"{len(moved)} unreadable file(s) in {out}, cut short when a job stopped, set aside as "
-                     f"{', '.join(name.rpartition('/')[2] for name in moved)}; their inputs are read again")
-    images = [path for path in sources.images if path not in before.paths]
     started = time.perf_counter()
     own_ray = not ray.is_initialized()
-    if own_ray:
-        # Ray's C++ core logs at "error" level a warning about Ray Data's own actors (ray#53727); failures
-        # that matter reach us as exceptions.
-        os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
-        _start_ray(ray, address, cpus)
-    try:
-        _configure(ray, progress)
-        prepared = [_prepare_images(ray, images, mode, batch_size),
-                    _prepare_parquet(ray, sources.parquet, column, mode, batch_size, before.paths)]
-        stats = _score_and_write(ray, [p for p in prepared if p is not None], out, scorer, batch_size,
-                                 {"mode": mode, "model": model, "min_confidence": min_confidence})
-    finally:
-        if own_ray:
-            ray.shutdown()
+    # The inputs are listed (and Ray Data imported) while Ray starts: each takes a second or more at 100,000
+    # files, and Ray's start is mostly waiting for its own processes.
+    with ThreadPoolExecutor(max_workers=1) as background:
+        listing = background.submit(gather_sources, inputs, exclude=out)
+        background.submit(importlib.import_module, "ray.data")
+        try:
+            if own_ray:
+                # Ray's C++ core logs at "error" level a warning about Ray Data's own actors (ray#53727); failures
+                # that matter reach us as exceptions.
+                os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
+                _start_ray(ray, address, cpus)
+            sources = listing.result()
+            notes = list(sources.notes)
+            if before.broken:
+                moved = set_aside(out, before.broken)
+                notes.append(f"{len(moved)} unreadable file(s) in {out}, cut short when a job stopped, set aside as "
+                             f"{', '.join(name.rpartition('/')[2] for name in moved)}; their inputs are read again")
+            images = [path for path in sources.images if path not in before.paths]
+            _configure(ray, progress)
+            prepared = [_prepare_images(ray, images, mode, batch_size),
+                        _prepare_parquet(ray, sources.parquet, column, mode, batch_size, before.paths)]
+            stats = _score_and_write(ray, [p for p in prepared if p is not None], out, scorer, batch_size,
+                                     {"mode": mode, "model": model, "min_confidence": min_confidence})
+        finally:
+            if own_ray and ray.is_initialized():
+                ray.shutdown()
     after = tally(out)
     return BatchResult(inputs=len(sources.images) + _parquet_rows(sources.parquet), skipped=before.rows,
                        answered=after.rows - before.rows, errors=after.errors - before.errors,
