@@ -159,9 +159,11 @@ def refusal(card: ModelCard) -> str:
     if card.reject_threshold is None:
         return ""
     m = card.metrics
-    return (f"\n- **Not a digit**: a mark is refused when its probability of 'not a digit' reaches {card.reject_threshold:.3f}, "
-            f"the threshold chosen on validation data: {m.validation_digits_rejected:.2%} of held-out digits (read through the "
-            f"whole pipeline) refused, {m.validation_non_digits_accepted:.1%} of held-out generated non-digits accepted.")
+    second = (f", or {card.reject_narrow_threshold:.3f} when the mark is shown again made narrower"
+              if card.reject_narrow_threshold is not None else "")
+    return (f"\n- **Not a digit**: a mark is refused when its probability of 'not a digit' reaches {card.reject_threshold:.3f}"
+            f"{second}, thresholds chosen on validation data: {m.validation_digits_rejected:.2%} of held-out digits (read "
+            f"through the whole pipeline) refused, {m.validation_non_digits_accepted:.1%} of held-out generated non-digits accepted.")
 
 
 if __name__ == "__main__":

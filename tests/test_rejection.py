@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import shutil
 
+import cv2
 import numpy as np
 import pytest
 
@@ -46,6 +47,7 @@ def test_training_writes_the_class_and_a_threshold_chosen_on_validation(reject_r
     card = read_card(run / runfolder.CARD)
     assert card.labels == OPEN_LABELS and card.reject_threshold == result.rejection["threshold"]
     assert 0.05 <= card.reject_threshold <= 0.95
+    assert card.reject_narrow_threshold == result.rejection["narrow_threshold"] and 0.5 <= card.reject_narrow_threshold <= 1
     assert card.metrics.validation_digits_rejected is not None and card.metrics.validation_non_digits_accepted is not None
     predictor = load_predictor(run)
     probabilities, not_digit = predictor.scores(np.zeros((2, 28, 28), np.float32))
@@ -95,3 +97,54 @@ def test_the_shipped_model_refuses_a_letter_and_still_reads_a_digit(handwritten,
     refused = recognize(predictor, encode(alone, "PNG"))
     assert refused["digit"] is None and refused["reason"] == NOT_A_DIGIT
     assert recognize(predictor, _digit_image(handwritten[3]))["digit"] == 3
+
+
+def test_the_second_threshold_spends_only_what_the_first_left_of_the_budget():
+    from digits.training.rejection import MAX_REJECTED_BOTH, NARROW_FLOOR, second_threshold
+
+    narrow = np.linspace(0.0, 0.999, 10_000)  # the narrowed digits' scores, one per validation digit
+    allowed = int(MAX_REJECTED_BOTH * len(narrow))
+    none_yet = np.zeros(len(narrow), bool)
+    threshold = second_threshold(none_yet, narrow)
+    assert (narrow >= threshold).sum() == allowed  # exactly the budget, from the top
+    spent = none_yet.copy()
+    spent[: allowed] = True  # the first look already refused as many as allowed
+    assert second_threshold(spent, narrow) == 1.0
+    assert second_threshold(none_yet, np.zeros(len(narrow))) == NARROW_FLOOR  # never below the floor
+
+
+def test_a_mark_made_narrower_keeps_mnists_box_and_centring():
+    from digits.reading.preprocess import narrowed
+
+    box = np.zeros((28, 28), np.float32)
+    cv2.rectangle(box, (4, 4), (23, 23), 255.0, 2)  # an outline as wide as it is tall
+    thinner = narrowed(box, 0.5)
+    ys, xs = np.nonzero(thinner > 0.3 * 255)
+    assert ys.max() - ys.min() + 1 >= 18 and (xs.max() - xs.min() + 1) <= 0.65 * (ys.max() - ys.min() + 1)
+    assert abs(float(np.average(np.arange(28), weights=thinner.sum(axis=0))) - 13.5) < 1.0  # centred by mass
+    assert np.array_equal(narrowed(np.zeros((28, 28), np.float32)), np.zeros((28, 28), np.float32))
+
+
+def test_the_second_look_refuses_only_by_its_own_threshold(reject_run, handwritten, tmp_path):
+    run, _ = reject_run
+    card_file = tmp_path / "card"
+    shutil.copytree(run, card_file)
+    card = read_card(card_file / runfolder.CARD)
+    image = _digit_image(handwritten[4])
+    for second, refused in ((None, False), (1.01, False), (0.0, True)):
+        write_card(dataclasses.replace(card, reject_threshold=1.01, reject_narrow_threshold=second), card_file / runfolder.CARD)
+        answer = recognize(load_predictor(card_file), image)
+        assert (answer["digit"] is None) == refused and (answer.get("reason") == NOT_A_DIGIT) == refused
+
+
+def test_the_second_look_refuses_hand_drawn_hs_that_the_first_took_for_a_digit():
+    """Fonts write an H narrow; a hand writes it square, where the first look can take it for a 4."""
+    from digits.data.synth_letters import hand_letter
+
+    shipped = load_predictor()
+    first_only = load_predictor()
+    first_only.card = dataclasses.replace(first_only.card, reject_narrow_threshold=None)
+    rng = np.random.default_rng(8)
+    images = [encode((255 - place(hand_letter("H", 90, rng), (200, 200), rng) * 255).astype(np.uint8), "PNG") for _ in range(40)]
+    refused = [sum(recognize(p, image)["digit"] is None for image in images) for p in (first_only, shipped)]
+    assert refused[1] >= 28 and refused[1] >= refused[0] + 10, refused

@@ -11,6 +11,7 @@ import numpy as np
 from digits import runfolder
 from digits.card import DIGIT_LABELS, LINE_INPUT, MNIST_INPUT, OPEN_LABELS, InputSpec, ModelCard, card_for_model
 from digits.errors import ModelError, first_line
+from digits.reading.preprocess import narrowed
 
 DEFAULT_MODEL = "default.onnx"  # the digit model; its card is default.json beside it
 DEFAULT_READER = "reader.onnx"  # the sequence reader for written numbers; card reader.json
@@ -102,6 +103,16 @@ class Predictor:
         """Which marks to answer "not a digit", from their probability of it and the card's calibrated threshold."""
         threshold = self.card.reject_threshold if self.card.reject_threshold is not None else 0.5
         return (not_digit >= threshold) & self.rejects
+
+    def refusals(self, images: np.ndarray, not_digit: np.ndarray) -> np.ndarray:
+        """Which of these (N, 28, 28) marks, whose probabilities of "not a digit" are `not_digit`, to refuse: by
+        the card's threshold, or where the card has one, by its second threshold for the marks made narrower."""
+        refused = self.refuses(not_digit)
+        second = self.card.reject_narrow_threshold
+        if second is None or not self.rejects or len(images) == 0:
+            return refused
+        narrow = self.scores(np.stack([narrowed(image) for image in images]))[1]
+        return refused | (narrow >= second)
 
 
 def load_predictor(model: Path | None = None, threads: int = 0, spin: bool = True) -> Predictor:

@@ -24,6 +24,8 @@ MAX_MARKS = 1000  # a page of numbers holds a few hundred marks at most
 BOX = MNIST_INPUT.box  # MNIST: digit fits a 20x20 box ...
 SIZE = MNIST_INPUT.size  # ... centred by mass in 28x28
 PEAK = MNIST_INPUT.high  # the strongest ink's grey level
+NARROWER = 0.8  # "not a digit" takes a second look at a mark made this much as wide (see `narrowed`)
+NARROW_INK = 0.08  # of PEAK: the mark's extent within a 28x28 input, for that second look
 
 
 @dataclass(frozen=True)
@@ -255,6 +257,19 @@ def to_mnist(ink: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         canvas = cv2.warpAffine(canvas, shift, (SIZE, SIZE), flags=cv2.INTER_LINEAR, borderValue=0)
         canvas /= max(float(canvas.max()), 1e-6)  # sub-pixel shifts blur the peak; MNIST's ink peaks at 255
     return (np.clip(canvas, 0, 1) * PEAK).astype(np.float32)
+
+
+def narrowed(image: np.ndarray, factor: float = NARROWER) -> np.ndarray:
+    """A 28x28 model input with its mark made `factor` times as wide, normalised again (MNIST's box, centring).
+
+    The "not a digit" class learnt letters from fonts, which write them narrow; a hand writes an H or a W
+    square or wide, and then it can pass for a digit. Seen narrower, it is the letter the model knows."""
+    ys, xs = np.nonzero(image > NARROW_INK * PEAK)
+    if len(ys) == 0:
+        return image
+    mark = image[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].astype(np.float32) / PEAK
+    width = max(1, round(mark.shape[1] * factor))
+    return to_mnist(np.pad(cv2.resize(mark, (width, mark.shape[0]), interpolation=cv2.INTER_AREA), 2))
 
 
 def _normalise_stroke(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:

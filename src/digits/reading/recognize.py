@@ -200,7 +200,7 @@ def score_prepared(items: list[tuple[str, Prepared]], predictor: Predictor, read
     others = [seg.alternative.image for _, seg in items if _has_alternative(seg, predictor)]
     images = crops + others
     probabilities, not_digit = predictor.scores(np.stack(images)) if images else (np.zeros((0, 10)), np.zeros(0))
-    refused = predictor.refuses(not_digit)
+    refused = predictor.refusals(np.asarray(images), not_digit)
     answers, start, other = [], 0, len(crops)
     for label, seg in items:
         rows = list(range(start, start + len(seg.crops)))
@@ -232,7 +232,7 @@ def _score_pages(items: list[tuple[str, Page]], predictor: Predictor | None, rea
     decoded = _without_refused(items, decoded, model) if model.rejects else decoded
     cells = [cell.image for _, page in items if page.field for cell in page.field.cells if cell is not None]
     probabilities, not_digit = model.scores(np.stack(cells)) if cells else (np.zeros((0, 10)), np.zeros(0))
-    refused = model.refuses(not_digit)
+    refused = model.refuses(not_digit)  # a form's box asks for a digit: no second look (see Predictor.refusals)
     answers, start, cell = [], 0, 0
     for label, page in items:
         field = None

@@ -139,7 +139,8 @@ def card_for_run(result: TrainResult, data_checksums: dict[str, str] | None = No
     extra = {"input": LINE_INPUT, "labels": LINE_LABELS, "output": LINE_OUTPUT} if line else {}
     rejection = result.rejection or {}
     if rejection:
-        extra = {"labels": OPEN_LABELS, "output": REJECT_OUTPUT, "reject_threshold": rejection["threshold"]}
+        extra = {"labels": OPEN_LABELS, "output": REJECT_OUTPUT, "reject_threshold": rejection["threshold"],
+                 "reject_narrow_threshold": rejection.get("narrow_threshold")}
     return ModelCard(
         name=config.model,
         description=get_spec(config.model).description,
