@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 
 from digits import runfolder
-from digits.card import card_for_model, write_card
+from digits.card import write_card
 from digits.data.mnist import load_mnist, split_validation
 from digits.reading.predictor import load_predictor
 from digits.training.rejection import calibrate

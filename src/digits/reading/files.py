@@ -33,6 +33,8 @@ def expand_paths(paths: list[Path], recursive: bool = False) -> tuple[list[Path]
 
 
 class _Found:
+    """What a folder listing found: image paths, and counts of what it left out."""
+
     def __init__(self):
         self.images: list[str] = []
         self.folders = 0  # visible sub-folders

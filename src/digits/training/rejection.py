@@ -23,7 +23,8 @@ from digits.reading.preprocess import narrowed, segment, to_mnist
 NON_DIGIT = len(DIGIT_LABELS)  # the class index of "not a digit"
 MAX_REJECTED = 0.002  # at most 0.2 % of validation digits refused; the product promises >= 99.5 % accepted
 MAX_REJECTED_BOTH = 0.001  # with the second look, at most 0.1 % of validation digits refused by either: images
-# worse than MNIST's lose more digits to it (at 0.2 %, a form field or phone photo in a hundred lost its digit)
+# worse than MNIST's lose more digits to it (at 0.2 %, documents made from validation digits lost 1.5 in a hundred
+# form fields and phone photos)
 NARROW_FLOOR = 0.5  # the second look refuses a mark only where the model finds "not a digit" likelier than not
 
 
