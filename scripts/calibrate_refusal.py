@@ -18,6 +18,7 @@ from pathlib import Path
 from digits import runfolder
 from digits.card import write_card
 from digits.data.mnist import load_mnist, split_validation
+from digits.errors import DigitsError
 from digits.reading.predictor import load_predictor
 from digits.training.rejection import calibrate
 
@@ -27,7 +28,10 @@ def main() -> None:
     parser.add_argument("model", type=Path, help="an ONNX digit model (its card beside it) or a run folder")
     parser.add_argument("--data-dir", type=Path, default=os.environ.get("DIGITS_DATA_DIR"), required=not os.environ.get("DIGITS_DATA_DIR"))
     args = parser.parse_args()
-    predictor = load_predictor(args.model)
+    try:
+        predictor = load_predictor(args.model)
+    except DigitsError as exc:
+        parser.error(str(exc))
     card = predictor.card
     if not predictor.rejects:
         parser.error(f"{args.model}: the model {card.name!r} has no 'not a digit' class")

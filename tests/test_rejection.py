@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -148,3 +151,18 @@ def test_the_second_look_refuses_hand_drawn_hs_that_the_first_took_for_a_digit()
     images = [encode((255 - place(hand_letter("H", 90, rng), (200, 200), rng) * 255).astype(np.uint8), "PNG") for _ in range(40)]
     refused = [sum(recognize(p, image)["digit"] is None for image in images) for p in (first_only, shipped)]
     assert refused[1] >= 28 and refused[1] >= refused[0] + 10, refused
+
+
+def test_calibrate_refusal_writes_both_thresholds_into_a_runs_card(reject_run, tiny_mnist_dir, tmp_path):
+    run, _ = reject_run
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    card = read_card(copy / runfolder.CARD)
+    write_card(dataclasses.replace(card, reject_threshold=None, reject_narrow_threshold=None), copy / runfolder.CARD)
+    script = Path(__file__).resolve().parent.parent / "scripts" / "calibrate_refusal.py"
+    result = subprocess.run([sys.executable, str(script), str(copy), "--data-dir", str(tiny_mnist_dir)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    again = read_card(copy / runfolder.CARD)
+    assert 0.05 <= again.reject_threshold <= 0.95 and 0.5 <= again.reject_narrow_threshold <= 1.0
+    assert again.metrics.validation_digits_rejected is not None and "thresholds" in result.stdout
