@@ -184,17 +184,22 @@ def print_acceptance(stats: dict) -> None:
     print(f"| this version | {stats['images']:,} | {stats['accepted']:.2%} | {stats['right_of_accepted']:.2%} | {stats['right_of_all']:.2%} |\n")
 
 
-def print_tradeoff(digit_scores: np.ndarray, other_scores: list[float], threshold: float | None, chart: Path | None) -> None:
-    """Digits wrongly refused against non-digits wrongly accepted, as the refusal threshold moves."""
+def print_tradeoff(digit_scores: np.ndarray, other_scores: list[float], threshold: float | None, chart: Path | None,
+                   answered: tuple[float, float] | None = None) -> None:
+    """Digits wrongly refused against non-digits wrongly accepted, as the threshold of the first look moves;
+    `answered` is the model's own point with every look it takes (digits refused, non-digits accepted), from
+    the answers themselves."""
     if not other_scores or threshold is None:
         print("(the model has no 'not a digit' class: no trade-off to show)\n")
         return
     others = np.array(other_scores)
-    print("| threshold on P(not a digit) | MNIST test digits refused | letters and symbols accepted |")
+    print("| threshold on P(not a digit), first look | MNIST test digits refused | letters and symbols accepted |")
     print("|---:|---:|---:|")
     for t in sorted({0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, round(threshold, 3)}):
         mark = " (the model's, chosen on validation)" if t == round(threshold, 3) else ""
         print(f"| {t:.3f}{mark} | {np.mean(digit_scores >= t):.2%} | {np.mean(others < t):.1%} |")
+    if answered is not None:
+        print(f"| the model's answers, with its second look at the marks made narrower | {answered[0]:.2%} | {answered[1]:.1%} |")
     print()
     if chart is not None:
         import matplotlib
@@ -207,8 +212,10 @@ def print_tradeoff(digit_scores: np.ndarray, other_scores: list[float], threshol
         figure, axis = plt.subplots(figsize=(5, 4))
         axis.plot([100 * np.mean(digit_scores >= t) for t in grid], [100 * np.mean(others < t) for t in grid])
         axis.plot([100 * np.mean(digit_scores >= threshold)], [100 * np.mean(others < threshold)], "o", label="chosen threshold")
+        if answered is not None:
+            axis.plot([100 * answered[0]], [100 * answered[1]], "s", label="with the second, narrower look")
         axis.set_xscale("symlog", linthresh=0.1)
-        axis.set_xlabel("MNIST test digits refused (%)")
+        axis.set_xlabel("MNIST test digits refused (%); curve: the first look's threshold")
         axis.set_ylabel("letters and symbols accepted (%)")
         axis.set_title('"Not a digit": the trade-off')
         axis.legend()

@@ -130,7 +130,9 @@ def documents(mnist, predictor, args) -> None:
     print_document_table(rows)
     stats, digit_scores = mnist_through_pipeline(load_predictor(args.model, spin=False), mnist.x_test, mnist.y_test, args.out)
     print_acceptance(stats)
-    print_tradeoff(digit_scores, refusals, predictor.card.reject_threshold if predictor.rejects else None, args.chart)
+    letters = next(row for row in rows if row[0] == "letter or symbol")[2]  # share refused, every look taken
+    print_tradeoff(digit_scores, refusals, predictor.card.reject_threshold if predictor.rejects else None, args.chart,
+                   (1 - stats["accepted"], 1 - letters) if predictor.card.reject_narrow_threshold is not None else None)
     print(f"| a 12-megapixel phone photo, JPEG file to answer | p50 {photo_speed(bank, predictor, args.out, rng):.0f} ms |\n")
 
 
