@@ -18,7 +18,7 @@ import numpy as np
 
 from digits.card import DIGIT_LABELS
 from digits.data.non_digits import render_non_digits
-from digits.reading.preprocess import narrowed, segment, to_mnist
+from digits.reading.preprocess import narrowed_all, segment, to_mnist
 
 NON_DIGIT = len(DIGIT_LABELS)  # the class index of "not a digit"
 MAX_REJECTED = 0.002  # at most 0.2 % of validation digits refused; the product promises >= 99.5 % accepted
@@ -61,8 +61,8 @@ def calibrate(not_digit: Callable[[np.ndarray], np.ndarray], x_val: np.ndarray, 
     """
     digits = through_pipeline(x_val)
     others = non_digit_images(max(500, len(x_val) // 5), seed)
-    digit_scores, digit_narrow = not_digit(digits), not_digit(_narrowed_all(digits))
-    other_scores, other_narrow = not_digit(others), not_digit(_narrowed_all(others))
+    digit_scores, digit_narrow = not_digit(digits), not_digit(narrowed_all(digits))
+    other_scores, other_narrow = not_digit(others), not_digit(narrowed_all(others))
     threshold = float(np.clip(np.quantile(digit_scores, 1 - MAX_REJECTED), 0.05, 0.95))
     narrow_threshold = second_threshold(digit_scores >= threshold, digit_narrow)
     return {
@@ -83,7 +83,3 @@ def second_threshold(refused: np.ndarray, narrow_scores: np.ndarray) -> float:
     if budget >= len(rest):
         return NARROW_FLOOR
     return float(min(1.0, max(NARROW_FLOOR, np.nextafter(float(rest[budget]), 2.0))))
-
-
-def _narrowed_all(images: np.ndarray) -> np.ndarray:
-    return np.stack([narrowed(image) for image in images]) if len(images) else images
