@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -159,3 +160,20 @@ def test_a_form_field_keeps_its_empty_boxes_through_the_api_and_batch_rows(handw
     assert answer["text"] == "6 28" and answer["digits"][1] is None
     row = answers_table([answer], "number", "crnn").to_pylist()[0]
     assert row["text"] == "6 28" and row["digits"][1] is None and row["digits"][0]["char"] == "6"
+
+
+def test_a_shadows_corner_cut_by_the_frame_is_not_taken_for_the_digit(predictor, handwritten):
+    # A thin wedge of shadow in a phone photo's corner: too thin for the paper's estimate to keep, darker than
+    # the paper beside it, and bigger than the small digit written on the page.
+    shape = (768, 1024)
+    light = np.ones(shape, np.float32)
+    cv2.fillPoly(light, [np.array([[0, 0], [400, 0], [0, 120]], np.int32)], 0.5)
+    light = cv2.GaussianBlur(light, (0, 0), 3)
+    for digit in (0, 3, 6):
+        rng = np.random.default_rng(5 + digit)
+        ink = place(digit_ink(handwritten[digit], 90, stroke=1), shape, rng)
+        photo = compose([(ink, INK)], rng, paper=(0.92, 0.9, 0.85)) * light[..., None]
+        answer = recognize(predictor, encode(photo.astype(np.uint8), "JPEG", 85))
+        assert answer["digit"] == digit, answer
+        x, y, w, h = answer["box"]
+        assert w < 200 and h < 200  # the digit's box, not the wedge's

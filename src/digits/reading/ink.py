@@ -11,6 +11,10 @@ import cv2
 import numpy as np
 
 SHADOW_STEP = 0.2  # a change of paper level this sudden is a shadow's edge
+# A mark that runs along the frame's edge for at least this share of its longer side, and fills at least
+# SOLID of its box, is a region, not a stroke: a shadow's corner or the desk beyond the page.
+FRAME_CONTACT = 0.5
+SOLID = 0.4
 FLAT = 0.03  # paper whose border varies less than this (2nd to 98th percentile) is flat: a drawing or a clean scan
 
 
@@ -70,8 +74,9 @@ def _background(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def drop_shadow_corners(components: list[dict], darkness: np.ndarray) -> list[dict]:
-    """Leave out marks at the frame's edge that are no darker than the paper beside them: the corner of a
-    shadow cut by the frame, which no background estimate can tell from a thick stroke on its own.
+    """Leave out marks at the frame's edge that are no darker than the paper beside them (the corner of a
+    shadow cut by the frame, which no background estimate can tell from a thick stroke on its own) and dark
+    regions the frame cuts (`is_frame_region`).
 
     Ink is darker than the paper all around it; a shadow's corner continues into the shadow.
     """
@@ -82,6 +87,8 @@ def drop_shadow_corners(components: list[dict], darkness: np.ndarray) -> list[di
         if x > 0 and y > 0 and x + cw < w and y + ch < h:
             kept.append(comp)
             continue
+        if is_frame_region(comp, (h, w)):
+            continue
         pad = max(3, min(cw, ch) // 4)
         x0, y0, x1, y1 = max(0, x - pad), max(0, y - pad), min(w, x + cw + pad), min(h, y + ch + pad)
         own = np.zeros((y1 - y0, x1 - x0), np.uint8)
@@ -91,3 +98,16 @@ def drop_shadow_corners(components: list[dict], darkness: np.ndarray) -> list[di
         if np.percentile(window[ring > 0], 90) < np.median(window[own > 0]) - 0.05:
             kept.append(comp)
     return kept
+
+
+def is_frame_region(comp: dict, shape: tuple[int, int]) -> bool:
+    """Whether a mark is a dark region cut by the frame (a shadow's corner darker than the paper beside it,
+    the desk beyond the page) rather than a stroke the frame cuts: it lies along the frame's edge for most
+    of its length and fills its box, where a stroke meets the edge only across its width."""
+    x, y, cw, ch = comp["box"]
+    mask = comp["mask"]
+    h, w = shape
+    edges = [mask[0] if y == 0 else None, mask[-1] if y + ch == h else None,
+             mask[:, 0] if x == 0 else None, mask[:, -1] if x + cw == w else None]
+    contact = max((int(edge.sum()) for edge in edges if edge is not None), default=0)
+    return contact >= FRAME_CONTACT * max(cw, ch) and comp["area"] >= SOLID * cw * ch

@@ -94,10 +94,18 @@ def find_ink(gray: np.ndarray, speck: float = 0.02, source_scale: float = 1.0, l
     mask = ink_mask(ink)
     try:
         components = find_marks(mask, speck)
+        if min(small.shape) >= 64:
+            darkness = small if paper_level(small) <= 0.5 else 1.0 - small
+            kept = drop_shadow_corners(components, darkness)
+            if len(kept) < len(components):
+                # Specks were judged against the biggest mark, which may have been a shadow: judge them again,
+                # and leave the shadow out of the ink that lines are cut from.
+                shadows = _painted(mask.shape, [c for c in components if not any(c is k for k in kept)])
+                mask, ink = mask & (1 - shadows), ink * (1 - shadows)
+                kept = drop_shadow_corners(find_marks(mask, speck), darkness)
+            components = kept
     except TooManyMarks as exc:
         return f"too many marks to read ({exc.args[0]:,}): the image looks like a pattern or noise, not writing"
-    if min(small.shape) >= 64:
-        components = drop_shadow_corners(components, small if paper_level(small) <= 0.5 else 1.0 - small)
     if not components:
         return ONLY_SPECKS
     return Marks(ink, mask, components, factor, structure)
@@ -185,6 +193,15 @@ def find_marks(mask: np.ndarray, speck: float = 0.02) -> list[dict]:
     if heights.max() < min_height:
         return []  # nothing tall enough to be a digit
     return components
+
+
+def _painted(shape: tuple[int, int], components: list[dict]) -> np.ndarray:
+    """A binary map of these marks."""
+    mask = np.zeros(shape, np.uint8)
+    for comp in components:
+        x, y, w, h = comp["box"]
+        mask[y : y + h, x : x + w] |= comp["mask"]
+    return mask
 
 
 def _union_box(group: list[dict]) -> tuple[int, int, int, int]:
