@@ -11,7 +11,7 @@ import numpy as np
 from digits import runfolder
 from digits.card import DIGIT_LABELS, LINE_INPUT, MNIST_INPUT, OPEN_LABELS, InputSpec, ModelCard, card_for_model
 from digits.errors import ModelError, first_line
-from digits.reading.preprocess import narrowed_all
+from digits.reading.preprocess import second_look
 
 DEFAULT_MODEL = "default.onnx"  # the digit model; its card is default.json beside it
 DEFAULT_READER = "reader.onnx"  # the sequence reader for written numbers; card reader.json
@@ -111,8 +111,7 @@ class Predictor:
         second = self.card.reject_narrow_threshold
         if second is None or not self.rejects or len(images) == 0:
             return refused
-        narrow = self.scores(narrowed_all(images))[1]
-        return refused | (narrow >= second)
+        return refused | (second_look(images, lambda marks: self.scores(marks)[1]) >= second)
 
 
 def load_predictor(model: Path | None = None, threads: int = 0, spin: bool = True) -> Predictor:
