@@ -166,3 +166,22 @@ def test_calibrate_refusal_writes_both_thresholds_into_a_runs_card(reject_run, t
     again = read_card(copy / runfolder.CARD)
     assert 0.05 <= again.reject_threshold <= 0.95 and 0.5 <= again.reject_narrow_threshold <= 1.0
     assert again.metrics.validation_digits_rejected is not None and "thresholds" in result.stdout
+
+
+def test_only_marks_drawn_with_a_pen_take_the_second_look():
+    """A heavy stroke made narrower closes its loops into a blot: such marks keep their first look alone."""
+    from digits.reading.preprocess import NARROW_MAX_STROKE, second_look, stroke_width
+
+    pen, marker = np.zeros((28, 28), np.float32), np.zeros((28, 28), np.float32)
+    cv2.rectangle(pen, (5, 4), (22, 23), 255.0, 2)
+    cv2.rectangle(marker, (5, 4), (22, 23), 255.0, 6)
+    assert stroke_width(pen > 0) <= NARROW_MAX_STROKE < stroke_width(marker > 0)
+    seen = []
+
+    def not_digit(marks):
+        seen.append(len(marks))
+        return np.full(len(marks), 0.97)
+
+    assert list(second_look(np.stack([pen, marker]), not_digit)) == [0.97, 0.0]
+    assert seen == [1]  # the heavy mark was not even shown made narrower
+    assert len(second_look(np.zeros((0, 28, 28), np.float32), not_digit)) == 0

@@ -106,7 +106,8 @@ class Predictor:
 
     def refusals(self, images: np.ndarray, not_digit: np.ndarray) -> np.ndarray:
         """Which of these (N, 28, 28) marks, whose probabilities of "not a digit" are `not_digit`, to refuse: by
-        the card's threshold, or where the card has one, by its second threshold for the marks made narrower."""
+        the card's threshold, or where the card has one, by its second threshold for the marks made narrower
+        (those drawn with a pen no heavier than a digit's: see `reading.preprocess.second_look`)."""
         refused = self.refuses(not_digit)
         second = self.card.reject_narrow_threshold
         if second is None or not self.rejects or len(images) == 0:
