@@ -7,9 +7,10 @@ Renders digits from the MNIST test set as people's images (ink on paper photos,
 chalkboards, transparent canvas PNGs, thin-pen scans, marker, rows of digits,
 blank pages), plus typeset digits (matplotlib's DejaVu fonts stand in for a
 handwriting font, which cannot be downloaded here), writes them as files under
---out, and reads every file with (a) `digits` preprocessing and (b) the naive
-"grey, resize to 28x28" pipeline that the tutorials use, with the same model.
-Prints a table per kind.
+--out, and reads every file with (a) `digits` preprocessing, (b) the previous
+release (git BASELINE_REV, from its own source, on the same files) and (c) the
+naive "grey, resize to 28x28" pipeline that the tutorials use, with the same
+model as (a). Prints a table per kind.
 
 A second table reads written numbers (touching digits, thin strokes, decimals,
 unusual spacing, pages of several lines, and the row kind) with (a) the
@@ -37,7 +38,8 @@ import numpy as np
 
 from _common import add_data_arguments, resolve_data_dir, smoke_out
 from digits.data.mnist import load_mnist
-from _documents import document_rows, mnist_through_pipeline, photo_speed, print_acceptance, print_document_table, print_tradeoff
+from _documents import (BASELINE_REV, baseline_answers, baseline_tree, document_rows, is_right, mnist_through_pipeline,
+                        photo_speed, print_acceptance, print_document_table, print_tradeoff)
 from _numbers import NUMBER_KINDS, photo_of, render_number_kind, tesseract_available, tesseract_read
 from digits.data.synth import TYPESET_FONTS, canvas_rgba, digit_ink, encode, on_paper, place, typeset_ink
 from digits.data.synth_lines import digit_bank, random_style, render_number
@@ -137,12 +139,13 @@ def documents(mnist, predictor, args) -> None:
 
 
 def digit_rows(mnist, predictor, args, rng: np.random.Generator) -> list[tuple]:
-    """Per single-digit kind: (kind, images, ours, naive or None, ms per image)."""
-    rows = []
+    """Per single-digit kind: (kind, images, ours, previous release or None, naive or None, ms per image)."""
+    rows, cases = [], {}
     for kind in KINDS:
         folder = args.out / kind.split(" (")[0].replace(" ", "_")
         folder.mkdir(parents=True, exist_ok=True)
         ours = naive = 0
+        cases[kind] = []
         start = time.perf_counter()
         for i in range(args.per_kind):
             pick = int(rng.integers(0, len(mnist.y_test)))
@@ -150,25 +153,39 @@ def digit_rows(mnist, predictor, args, rng: np.random.Generator) -> list[tuple]:
             path = folder / f"{i:04d}{ext}"
             path.write_bytes(data)
             answer = recognize(predictor, path)
-            if kind == "blank page":
-                ours += answer["digit"] is None
-                continue
-            ours += answer["digit"] == int(mnist.y_test[pick])
-            naive += naive_predict(predictor, path) == int(mnist.y_test[pick])
+            truth = None if kind == "blank page" else str(int(mnist.y_test[pick]))
+            cases[kind].append((path, truth))
+            ours += is_right(kind, answer, truth)
+            if truth is not None:
+                naive += naive_predict(predictor, path) == int(mnist.y_test[pick])
         per_image_ms = 1000 * (time.perf_counter() - start) / args.per_kind
         rows.append((kind, args.per_kind, ours / args.per_kind, None if kind == "blank page" else naive / args.per_kind, per_image_ms))
-    return rows
+    return _with_previous_release(rows, cases, args.out)
+
+
+def _with_previous_release(rows: list[tuple], cases: dict[str, list], out: Path) -> list[tuple]:
+    """Each row with the previous release's share right on the same files (None where its source is missing),
+    all its answers from one process."""
+    tree = baseline_tree(out)
+    answers = baseline_answers(tree, [p for pairs in cases.values() for p, _ in pairs], "predict") if tree else None
+    with_previous = []
+    for kind, n, ours, naive, ms in rows:
+        previous = None if answers is None else sum(is_right(kind, answers.get(str(p), {}), t) for p, t in cases[kind]) / n
+        with_previous.append((kind, n, ours, previous, naive, ms))
+    return with_previous
 
 
 def print_digit_table(rows: list[tuple]) -> None:
-    print("| kind | images | digits (this project) | naive resize to 28x28 | ms per image (render + read) |")
-    print("|---|---:|---:|---:|---:|")
-    for kind, n, ours, naive, ms in rows:
-        naive_text = f"{naive:.1%}" if naive is not None else "n/a"
-        print(f"| {kind} | {n} | {ours:.1%} | {naive_text} | {ms:.1f} |")
+    print(f"| kind | images | digits (this project) | previous release (git {BASELINE_REV}) | naive resize to 28x28 | "
+          "ms per image (render + read) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    share = lambda value: f"{value:.1%}" if value is not None else "n/a"  # noqa: E731
+    for kind, n, ours, previous, naive, ms in rows:
+        print(f"| {kind} | {n} | {ours:.1%} | {share(previous)} | {share(naive)} | {ms:.1f} |")
     singles = [r for r in rows if r[0] in HANDWRITTEN]
-    print(f"\nHandwritten single digits overall: {np.mean([r[2] for r in singles]):.1%} (naive {np.mean([r[3] for r in singles]):.1%}); "
-          "blank pages count when the answer is 'no digit'.\n")
+    previous = "" if singles[0][3] is None else f", previous release {np.mean([r[3] for r in singles]):.1%}"
+    print(f"\nHandwritten single digits overall: {np.mean([r[2] for r in singles]):.1%}{previous} (naive "
+          f"{np.mean([r[4] for r in singles]):.1%}); blank pages count when the answer is 'no digit'.\n")
 
 
 def number_rows(mnist, predictor, reader, args, rng: np.random.Generator) -> list[tuple]:
