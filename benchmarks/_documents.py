@@ -75,6 +75,11 @@ def is_right(kind: str, answer: dict, truth: str | None) -> bool:
     return str(answer.get("digit")) == truth
 
 
+def share_right(kind: str, answers: dict[str, dict], cases: list[tuple[Path, str | None]]) -> float:
+    """The share of `cases` (path, truth) that `answers` (by path) got right; a missing answer is wrong."""
+    return sum(str(p) in answers and is_right(kind, answers[str(p)], t) for p, t in cases) / len(cases)
+
+
 def baseline_tree(out: Path) -> Path | None:
     """The previous release's source, unpacked under `out` from git (None when git or the revision is missing)."""
     root = Path(__file__).resolve().parent.parent
@@ -95,6 +100,8 @@ def baseline_answers(tree: Path, paths: list[Path], command: str) -> dict[str, d
     env = {**os.environ, "PYTHONPATH": str(tree / "src")}
     result = subprocess.run([sys.executable, "-m", "digits", command, "--json", *map(str, paths)],
                             capture_output=True, text=True, env=env, timeout=3600)
+    if result.returncode not in (0, 1):  # 1: some file had no digit or an error, which its answer says
+        print(f"(the previous release exited {result.returncode}: {result.stderr.strip()[-300:]})", file=sys.stderr)
     answers = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     return {answer["path"]: answer for answer in answers}
 
@@ -140,7 +147,7 @@ def document_rows(bank: dict[int, np.ndarray], predictor, per_kind: int, out: Pa
         previous = None
         if tree is not None:
             answers = baseline_answers(tree, [p for p, _ in cases], "read" if row else "predict")
-            previous = sum(is_right(kind, answers.get(str(p), {}), t) for p, t in cases) / per_kind
+            previous = share_right(kind, answers, cases)
         rows.append((kind, per_kind, ours / per_kind, previous, tess / per_kind if tesseract else None, 1000 * seconds / per_kind))
     return rows, refusals
 

@@ -39,7 +39,7 @@ import numpy as np
 from _common import add_data_arguments, resolve_data_dir, smoke_out
 from digits.data.mnist import load_mnist
 from _documents import (BASELINE_REV, baseline_answers, baseline_tree, document_rows, is_right, mnist_through_pipeline,
-                        photo_speed, print_acceptance, print_document_table, print_tradeoff)
+                        photo_speed, print_acceptance, print_document_table, print_tradeoff, share_right)
 from _numbers import NUMBER_KINDS, photo_of, render_number_kind, tesseract_available, tesseract_read
 from digits.data.synth import TYPESET_FONTS, canvas_rgba, digit_ink, encode, on_paper, place, typeset_ink
 from digits.data.synth_lines import digit_bank, random_style, render_number
@@ -170,18 +170,21 @@ def _with_previous_release(rows: list[tuple], cases: dict[str, list], out: Path)
     answers = baseline_answers(tree, [p for pairs in cases.values() for p, _ in pairs], "predict") if tree else None
     with_previous = []
     for kind, n, ours, naive, ms in rows:
-        previous = None if answers is None else sum(is_right(kind, answers.get(str(p), {}), t) for p, t in cases[kind]) / n
+        previous = None if answers is None else share_right(kind, answers, cases[kind])
         with_previous.append((kind, n, ours, previous, naive, ms))
     return with_previous
+
+
+def _share(value: float | None) -> str:
+    return f"{value:.1%}" if value is not None else "n/a"
 
 
 def print_digit_table(rows: list[tuple]) -> None:
     print(f"| kind | images | digits (this project) | previous release (git {BASELINE_REV}) | naive resize to 28x28 | "
           "ms per image (render + read) |")
     print("|---|---:|---:|---:|---:|---:|")
-    share = lambda value: f"{value:.1%}" if value is not None else "n/a"  # noqa: E731
     for kind, n, ours, previous, naive, ms in rows:
-        print(f"| {kind} | {n} | {ours:.1%} | {share(previous)} | {share(naive)} | {ms:.1f} |")
+        print(f"| {kind} | {n} | {ours:.1%} | {_share(previous)} | {_share(naive)} | {ms:.1f} |")
     singles = [r for r in rows if r[0] in HANDWRITTEN]
     previous = "" if singles[0][3] is None else f", previous release {np.mean([r[3] for r in singles]):.1%}"
     print(f"\nHandwritten single digits overall: {np.mean([r[2] for r in singles]):.1%}{previous} (naive "

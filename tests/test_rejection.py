@@ -18,6 +18,7 @@ from digits.data.non_digits import NON_DIGIT_CHARS, render_non_digits
 from digits.data.synth import digit_ink, encode, place, row_ink
 from digits.reading.predictor import load_predictor
 from digits.reading.recognize import NOT_A_DIGIT, recognize
+from digits.training.rejection import NARROW_FLOOR
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +51,7 @@ def test_training_writes_the_class_and_a_threshold_chosen_on_validation(reject_r
     card = read_card(run / runfolder.CARD)
     assert card.labels == OPEN_LABELS and card.reject_threshold == result.rejection["threshold"]
     assert 0.05 <= card.reject_threshold <= 0.95
-    assert card.reject_narrow_threshold == result.rejection["narrow_threshold"] and 0.5 <= card.reject_narrow_threshold <= 1
+    assert card.reject_narrow_threshold == result.rejection["narrow_threshold"] and NARROW_FLOOR <= card.reject_narrow_threshold <= 1
     assert card.metrics.validation_digits_rejected is not None and card.metrics.validation_non_digits_accepted is not None
     predictor = load_predictor(run)
     probabilities, not_digit = predictor.scores(np.zeros((2, 28, 28), np.float32))
@@ -103,7 +104,7 @@ def test_the_shipped_model_refuses_a_letter_and_still_reads_a_digit(handwritten,
 
 
 def test_the_second_threshold_spends_only_what_the_first_left_of_the_budget():
-    from digits.training.rejection import MAX_REJECTED_BOTH, NARROW_FLOOR, second_threshold
+    from digits.training.rejection import MAX_REJECTED_BOTH, second_threshold
 
     narrow = np.linspace(0.0, 0.999, 10_000)  # the narrowed digits' scores, one per validation digit
     allowed = int(MAX_REJECTED_BOTH * len(narrow))
@@ -117,7 +118,7 @@ def test_the_second_threshold_spends_only_what_the_first_left_of_the_budget():
 
 
 def test_a_mark_made_narrower_keeps_mnists_box_and_centring():
-    from digits.reading.preprocess import narrowed
+    from digits.reading.second_look import narrowed
 
     box = np.zeros((28, 28), np.float32)
     cv2.rectangle(box, (4, 4), (23, 23), 255.0, 2)  # an outline as wide as it is tall
@@ -164,24 +165,24 @@ def test_calibrate_refusal_writes_both_thresholds_into_a_runs_card(reject_run, t
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     again = read_card(copy / runfolder.CARD)
-    assert 0.05 <= again.reject_threshold <= 0.95 and 0.5 <= again.reject_narrow_threshold <= 1.0
+    assert 0.05 <= again.reject_threshold <= 0.95 and NARROW_FLOOR <= again.reject_narrow_threshold <= 1.0
     assert again.metrics.validation_digits_rejected is not None and "thresholds" in result.stdout
 
 
 def test_only_marks_drawn_with_a_pen_take_the_second_look():
     """A heavy stroke made narrower closes its loops into a blot: such marks keep their first look alone."""
-    from digits.reading.preprocess import NARROW_MAX_STROKE, second_look, stroke_width
+    from digits.reading.second_look import drawn_with_a_pen, second_look
 
     pen, marker = np.zeros((28, 28), np.float32), np.zeros((28, 28), np.float32)
     cv2.rectangle(pen, (5, 4), (22, 23), 255.0, 2)
     cv2.rectangle(marker, (5, 4), (22, 23), 255.0, 6)
-    assert stroke_width(pen > 0) <= NARROW_MAX_STROKE < stroke_width(marker > 0)
+    assert drawn_with_a_pen(pen) and not drawn_with_a_pen(marker)
     seen = []
 
     def not_digit(marks):
         seen.append(len(marks))
         return np.full(len(marks), 0.97)
 
-    assert list(second_look(np.stack([pen, marker]), not_digit)) == [0.97, 0.0]
+    assert list(second_look(np.stack([pen, marker]), not_digit)) == [0.97, -np.inf]  # below any threshold
     assert seen == [1]  # the heavy mark was not even shown made narrower
     assert len(second_look(np.zeros((0, 28, 28), np.float32), not_digit)) == 0

@@ -177,3 +177,18 @@ def test_a_shadows_corner_cut_by_the_frame_is_not_taken_for_the_digit(predictor,
         assert answer["digit"] == digit, answer
         x, y, w, h = answer["box"]
         assert w < 200 and h < 200  # the digit's box, not the wedge's
+
+
+def test_only_a_photo_loses_a_dark_region_cut_by_the_frame():
+    # A drawing or a scan has no shadows: a solid mark along its edge (a heavy brush stroke) stays; in a photo
+    # the same region is a shadow's corner or the desk beyond the page.
+    from digits.reading.ink import drop_shadow_corners, find_marks
+
+    darkness = np.zeros((200, 300), np.float32)
+    cv2.fillPoly(darkness, [np.array([[0, 0], [200, 0], [0, 60]], np.int32)], 0.9)  # a wedge along the top
+    cv2.circle(darkness, (200, 130), 30, 0.9, 8)  # a digit-like ring in the middle
+    marks = find_marks((darkness > 0.5).astype(np.uint8))
+    assert len(marks) == 2
+    assert len(drop_shadow_corners(marks, darkness, photo=False)) == 2
+    kept = drop_shadow_corners(marks, darkness, photo=True)
+    assert len(kept) == 1 and kept[0]["box"][1] > 0  # the ring, not the wedge

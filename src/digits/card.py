@@ -93,9 +93,9 @@ class ModelCard:
     output: str = "10 probabilities, digits 0-9"
     # With OPEN_LABELS: a mark whose "not a digit" probability reaches this is refused (chosen on validation data).
     reject_threshold: float | None = None
-    # ...or whose probability reaches this one when the mark is shown again made narrower (`reading.preprocess.second_look`,
-    # for marks drawn with a pen no heavier than a digit's): fonts taught the class narrow letters, and people also write
-    # them wide. None: no second look.
+    # ...or whose probability reaches this one when the mark, if drawn with a pen (strokes no heavier than the median
+    # digit's), is shown again made narrower (`reading.second_look`): fonts taught the class narrow letters, and people
+    # also write them wide. None: no second look.
     reject_narrow_threshold: float | None = None
     metrics: Metrics = Metrics()
     provenance: Provenance = Provenance()

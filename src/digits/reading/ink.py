@@ -2,7 +2,8 @@
 
 Ink is measured against the paper around it, as a share of that paper's brightness, so a stroke in a
 shadow is as strong as the same stroke in the light; a shadow's edge, and its corner where the frame
-cuts it, are not ink.
+cuts it, are not ink, nor (in a photo) a dark region the frame cuts. The ink then becomes binary
+(`ink_mask`) and falls into connected marks (`find_marks`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ SHADOW_STEP = 0.2  # a change of paper level this sudden is a shadow's edge
 # SOLID of its box, is a region, not a stroke: a shadow's corner or the desk beyond the page.
 FRAME_CONTACT = 0.5
 SOLID = 0.4
+MAX_MARKS = 1000  # a page of numbers holds a few hundred marks at most
 FLAT = 0.03  # paper whose border varies less than this (2nd to 98th percentile) is flat: a drawing or a clean scan
 
 
@@ -30,14 +32,19 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     ink = 1.0 - gray if light_paper else gray.astype(np.float32, copy=True)
     # A drawing, a canvas export or a clean scan has flat paper: nothing to take out, and a heavy marker
     # stroke is safe from being taken for a shadow. Photos have grain and uneven light.
-    flat = float(np.percentile(border, 98) - np.percentile(border, 2)) < FLAT
-    if min(ink.shape) >= 64 and not flat:
+    if min(ink.shape) >= 64 and not is_flat(gray):
         background, edges = _background(ink)  # uneven light, shadows and paper tint
         ink = ink - background - edges
         ink = ink / np.maximum(1.0 - background, 0.25) if light_paper else ink
     else:
         ink = ink - (1.0 - paper if light_paper else paper)  # small or flat images: the paper's level is enough
     return np.clip(ink, 0.0, 1.0).astype(np.float32)
+
+
+def is_flat(gray: np.ndarray) -> bool:
+    """Whether the paper is flat (a drawing, a canvas export, a clean scan) rather than photographed."""
+    border = _border(gray)
+    return float(np.percentile(border, 98) - np.percentile(border, 2)) < FLAT
 
 
 def _border(gray: np.ndarray) -> np.ndarray:
@@ -73,10 +80,11 @@ def _background(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return cv2.resize(opened, size, interpolation=cv2.INTER_LINEAR), cv2.resize(step, size, interpolation=cv2.INTER_LINEAR)
 
 
-def drop_shadow_corners(components: list[dict], darkness: np.ndarray) -> list[dict]:
+def drop_shadow_corners(components: list[dict], darkness: np.ndarray, photo: bool) -> list[dict]:
     """Leave out marks at the frame's edge that are no darker than the paper beside them (the corner of a
-    shadow cut by the frame, which no background estimate can tell from a thick stroke on its own) and dark
-    regions the frame cuts (`is_frame_region`).
+    shadow cut by the frame, which no background estimate can tell from a thick stroke on its own) and, in
+    a photo, dark regions the frame cuts (`is_frame_region`): a drawing or a scan has no shadow, and a
+    heavy digit drawn to its edge must stay.
 
     Ink is darker than the paper all around it; a shadow's corner continues into the shadow.
     """
@@ -87,7 +95,7 @@ def drop_shadow_corners(components: list[dict], darkness: np.ndarray) -> list[di
         if x > 0 and y > 0 and x + cw < w and y + ch < h:
             kept.append(comp)
             continue
-        if is_frame_region(comp, (h, w)):
+        if photo and is_frame_region(comp, (h, w)):
             continue
         pad = max(3, min(cw, ch) // 4)
         x0, y0, x1, y1 = max(0, x - pad), max(0, y - pad), min(w, x + cw + pad), min(h, y + ch + pad)
@@ -102,8 +110,9 @@ def drop_shadow_corners(components: list[dict], darkness: np.ndarray) -> list[di
 
 def is_frame_region(comp: dict, shape: tuple[int, int]) -> bool:
     """Whether a mark is a dark region cut by the frame (a shadow's corner darker than the paper beside it,
-    the desk beyond the page) rather than a stroke the frame cuts: it lies along the frame's edge for most
-    of its length and fills its box, where a stroke meets the edge only across its width."""
+    the desk beyond the page) rather than a stroke the frame cuts: it lies along the frame's edge for at
+    least FRAME_CONTACT of its longer side and fills at least SOLID of its box, where a stroke meets the
+    edge only across its width."""
     x, y, cw, ch = comp["box"]
     mask = comp["mask"]
     h, w = shape
@@ -111,3 +120,52 @@ def is_frame_region(comp: dict, shape: tuple[int, int]) -> bool:
              mask[:, 0] if x == 0 else None, mask[:, -1] if x + cw == w else None]
     contact = max((int(edge.sum()) for edge in edges if edge is not None), default=0)
     return contact >= FRAME_CONTACT * max(cw, ch) and comp["area"] >= SOLID * cw * ch
+
+
+def ink_mask(ink: np.ndarray) -> np.ndarray:
+    """Binary ink: Otsu's threshold on a lightly smoothed map, never below a noise floor."""
+    smooth = cv2.GaussianBlur(ink, (3, 3), 0) if min(ink.shape) >= 64 else ink
+    as_bytes = (smooth * 255).astype(np.uint8)
+    otsu, _ = cv2.threshold(as_bytes, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return (as_bytes > max(otsu, 0.25 * 255)).astype(np.uint8)
+
+
+class TooManyMarks(Exception):
+    """More marks than any page of digits holds: a pattern, a texture or noise."""
+
+
+def find_marks(mask: np.ndarray, speck: float = 0.02) -> list[dict]:
+    """Connected marks big enough to be part of a digit, each with its box and own mask.
+
+    Raises TooManyMarks past MAX_MARKS, counted before any per-mark work, so that grouping
+    (which compares marks with each other) never sees a pathological image.
+    """
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count <= 1:
+        return []
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    heights = stats[1:, cv2.CC_STAT_HEIGHT]
+    biggest = areas.max()
+    min_height = max(4, 0.03 * min(mask.shape))
+    kept = np.flatnonzero(areas >= max(3, speck * biggest)) + 1  # smaller: specks, dust, noise, JPEG blocks
+    if len(kept) > MAX_MARKS:
+        raise TooManyMarks(len(kept))
+    components = []
+    for index in kept:
+        x, y, w, h, area = stats[index]
+        components.append(
+            {"box": (int(x), int(y), int(w), int(h)), "area": int(area),
+             "mask": (labels[y : y + h, x : x + w] == index).astype(np.uint8)}
+        )
+    if heights.max() < min_height:
+        return []  # nothing tall enough to be a digit
+    return components
+
+
+def painted(shape: tuple[int, int], components: list[dict]) -> np.ndarray:
+    """A binary map of these marks."""
+    mask = np.zeros(shape, np.uint8)
+    for comp in components:
+        x, y, w, h = comp["box"]
+        mask[y : y + h, x : x + w] |= comp["mask"]
+    return mask

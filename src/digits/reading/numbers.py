@@ -14,6 +14,7 @@ import numpy as np
 from digits.reading.fields import Field, find_field, outside_field
 from digits.reading.lines import DecodedChar, LineInput, char_spans, decode_line, normalize_line, pad_batch
 from digits.reading.predictor import Predictor
+from digits.reading.ink import painted
 from digits.reading.preprocess import Marks, find_ink
 from digits.reading.refusal import LoneMark, lone_marks
 
@@ -57,10 +58,7 @@ def _bands(mask: np.ndarray) -> list[tuple[int, int]]:
 
 def find_lines(marks: Marks) -> Page:
     """The text lines among the marks: horizontal bands of ink, each cut to its ink and normalised."""
-    clean = np.zeros_like(marks.mask)
-    for comp in marks.components:  # only marks that may be writing: specks are already gone
-        x, y, w, h = comp["box"]
-        clean[y : y + h, x : x + w] |= comp["mask"]
+    clean = painted(marks.mask.shape, marks.components)  # only marks that may be writing: specks are already gone
     keep = cv2.dilate(clean, np.ones((3, 3), np.uint8))
     lines, boxes, lone = [], [], []
     for start, end in _bands(clean):

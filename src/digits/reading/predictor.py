@@ -11,7 +11,7 @@ import numpy as np
 from digits import runfolder
 from digits.card import DIGIT_LABELS, LINE_INPUT, MNIST_INPUT, OPEN_LABELS, InputSpec, ModelCard, card_for_model
 from digits.errors import ModelError, first_line
-from digits.reading.preprocess import second_look
+from digits.reading.second_look import second_look
 
 DEFAULT_MODEL = "default.onnx"  # the digit model; its card is default.json beside it
 DEFAULT_READER = "reader.onnx"  # the sequence reader for written numbers; card reader.json
@@ -107,7 +107,7 @@ class Predictor:
     def refusals(self, images: np.ndarray, not_digit: np.ndarray) -> np.ndarray:
         """Which of these (N, 28, 28) marks, whose probabilities of "not a digit" are `not_digit`, to refuse: by
         the card's threshold, or where the card has one, by its second threshold for the marks made narrower
-        (those drawn with a pen no heavier than a digit's: see `reading.preprocess.second_look`)."""
+        (those drawn with a pen, no heavier than the median digit's stroke: see `reading.second_look`)."""
         refused = self.refuses(not_digit)
         second = self.card.reject_narrow_threshold
         if second is None or not self.rejects or len(images) == 0:

@@ -7,31 +7,22 @@ Steps: find the ink (either polarity, uneven light removed), find the digits
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from digits.card import MNIST_INPUT
-from digits.reading.ink import drop_shadow_corners, ink_map, paper_level
+from digits.reading.ink import TooManyMarks, drop_shadow_corners, find_marks, ink_map, ink_mask, is_flat, painted, paper_level
 from digits.reading.erase_lines import remove_structure
 from digits.reading.rules import LINE_FLOOR, Structure, find_structure
 
 WORK_SIDE = 1024  # larger images are shrunk first: digits need no more detail, and it bounds the cost
 MIN_CONTRAST = 0.12  # ink must differ from the paper by about 30 grey levels
 GRAIN = 0.08  # paper grain and sensor noise stay below this much ink (before scaling to the peak)
-MAX_MARKS = 1000  # a page of numbers holds a few hundred marks at most
 BOX = MNIST_INPUT.box  # MNIST: digit fits a 20x20 box ...
 SIZE = MNIST_INPUT.size  # ... centred by mass in 28x28
 PEAK = MNIST_INPUT.high  # the strongest ink's grey level
-NARROWER = 0.8  # "not a digit" takes a second look at a mark made this much as wide (see `narrowed`)
-NARROW_INK = 0.08  # of PEAK: the mark's extent within a 28x28 input, for that second look
-# Only marks drawn with a pen at most this heavy (stroke width, pixels of a 28x28 input) take the second look: a
-# heavier stroke made narrower closes its loops into a blot. It is the median stroke of validation digits and
-# documents made from them; of the digits the second look refused there, every one was heavier, and of the
-# hand-drawn letters it caught, all but one or two in a hundred were lighter.
-NARROW_MAX_STROKE = 3.1
 
 
 @dataclass(frozen=True)
@@ -100,18 +91,22 @@ def find_ink(gray: np.ndarray, speck: float = 0.02, source_scale: float = 1.0, l
     mask = ink_mask(ink)
     try:
         components = find_marks(mask, speck)
-        if min(small.shape) >= 64:
-            darkness = small if paper_level(small) <= 0.5 else 1.0 - small
-            kept = drop_shadow_corners(components, darkness)
-            if len(kept) < len(components):
-                # Specks were judged against the biggest mark, which may have been a shadow: judge them again,
-                # and leave the shadow out of the ink that lines are cut from.
-                shadows = _painted(mask.shape, [c for c in components if not any(c is k for k in kept)])
-                mask, ink = mask & (1 - shadows), ink * (1 - shadows)
-                kept = drop_shadow_corners(find_marks(mask, speck), darkness)
-            components = kept
     except TooManyMarks as exc:
         return f"too many marks to read ({exc.args[0]:,}): the image looks like a pattern or noise, not writing"
+    if min(small.shape) >= 64:
+        darkness, photo = (small if paper_level(small) <= 0.5 else 1.0 - small), not is_flat(small)
+        kept = drop_shadow_corners(components, darkness, photo)
+        if len(kept) < len(components):
+            # Specks were judged against the biggest mark, which may have been a shadow: judge them again,
+            # and leave the shadow out of the ink that lines are cut from.
+            kept_ids = {id(c) for c in kept}
+            shadows = painted(mask.shape, [c for c in components if id(c) not in kept_ids]) > 0
+            mask, ink = np.where(shadows, 0, mask).astype(np.uint8), np.where(shadows, 0.0, ink).astype(np.float32)
+            try:
+                kept = drop_shadow_corners(find_marks(mask, speck), darkness, photo)
+            except TooManyMarks:
+                pass  # with the lower bar, the noise counts as marks: keep the first judgement
+        components = kept
     if not components:
         return ONLY_SPECKS
     return Marks(ink, mask, components, factor, structure)
@@ -141,10 +136,7 @@ def _crops(marks: Marks, row: bool) -> list[DigitCrop]:
     crops = []
     for group in _group_row(marks.components) if row else [_group_single(marks.components)]:
         x, y, w, h = _union_box(group)
-        labels_mask = np.zeros(mask.shape, np.uint8)
-        for comp in group:
-            cx, cy, cw, ch = comp["box"]
-            labels_mask[cy : cy + ch, cx : cx + cw] |= comp["mask"]
+        labels_mask = painted(mask.shape, group)
         crop = ink[y : y + h, x : x + w] * cv2.dilate(labels_mask[y : y + h, x : x + w], np.ones((3, 3), np.uint8))
         original = tuple(int(round(v / factor)) for v in (x, y, w, h))
         crops.append(DigitCrop(to_mnist(crop, labels_mask[y : y + h, x : x + w]), original))
@@ -159,55 +151,6 @@ def _several_digits_note(components: list[dict]) -> str | None:
     if len(digit_like) < 2:
         return None
     return f"the image holds {len(digit_like)} digit-like marks side by side; `digits read` reads them as a number"
-
-
-def ink_mask(ink: np.ndarray) -> np.ndarray:
-    """Binary ink: Otsu's threshold on a lightly smoothed map, never below a noise floor."""
-    smooth = cv2.GaussianBlur(ink, (3, 3), 0) if min(ink.shape) >= 64 else ink
-    as_bytes = (smooth * 255).astype(np.uint8)
-    otsu, _ = cv2.threshold(as_bytes, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    return (as_bytes > max(otsu, 0.25 * 255)).astype(np.uint8)
-
-
-class TooManyMarks(Exception):
-    """More marks than any page of digits holds: a pattern, a texture or noise."""
-
-
-def find_marks(mask: np.ndarray, speck: float = 0.02) -> list[dict]:
-    """Connected marks big enough to be part of a digit, each with its box and own mask.
-
-    Raises TooManyMarks past MAX_MARKS, counted before any per-mark work, so that grouping
-    (which compares marks with each other) never sees a pathological image.
-    """
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    if count <= 1:
-        return []
-    areas = stats[1:, cv2.CC_STAT_AREA]
-    heights = stats[1:, cv2.CC_STAT_HEIGHT]
-    biggest = areas.max()
-    min_height = max(4, 0.03 * min(mask.shape))
-    kept = np.flatnonzero(areas >= max(3, speck * biggest)) + 1  # smaller: specks, dust, noise, JPEG blocks
-    if len(kept) > MAX_MARKS:
-        raise TooManyMarks(len(kept))
-    components = []
-    for index in kept:
-        x, y, w, h, area = stats[index]
-        components.append(
-            {"box": (int(x), int(y), int(w), int(h)), "area": int(area),
-             "mask": (labels[y : y + h, x : x + w] == index).astype(np.uint8)}
-        )
-    if heights.max() < min_height:
-        return []  # nothing tall enough to be a digit
-    return components
-
-
-def _painted(shape: tuple[int, int], components: list[dict]) -> np.ndarray:
-    """A binary map of these marks."""
-    mask = np.zeros(shape, np.uint8)
-    for comp in components:
-        x, y, w, h = comp["box"]
-        mask[y : y + h, x : x + w] |= comp["mask"]
-    return mask
 
 
 def _union_box(group: list[dict]) -> tuple[int, int, int, int]:
@@ -280,34 +223,6 @@ def to_mnist(ink: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         canvas = cv2.warpAffine(canvas, shift, (SIZE, SIZE), flags=cv2.INTER_LINEAR, borderValue=0)
         canvas /= max(float(canvas.max()), 1e-6)  # sub-pixel shifts blur the peak; MNIST's ink peaks at 255
     return (np.clip(canvas, 0, 1) * PEAK).astype(np.float32)
-
-
-def narrowed(image: np.ndarray, factor: float = NARROWER) -> np.ndarray:
-    """A 28x28 model input with its mark made `factor` times as wide, normalised again (MNIST's box, centring).
-
-    The "not a digit" class learnt letters from fonts, which write them narrow; a hand writes an H or a W
-    square or wide, and then it can pass for a digit. Seen narrower, it is the letter the model knows."""
-    ys, xs = np.nonzero(image > NARROW_INK * PEAK)
-    if len(ys) == 0:
-        return image
-    mark = image[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].astype(np.float32) / PEAK
-    width = max(1, round(mark.shape[1] * factor))
-    return to_mnist(np.pad(cv2.resize(mark, (width, mark.shape[0]), interpolation=cv2.INTER_AREA), 2))
-
-
-def narrowed_all(images: np.ndarray) -> np.ndarray:
-    """`narrowed` for a stack of (N, 28, 28) model inputs (an empty stack stays empty)."""
-    return np.stack([narrowed(image) for image in images]) if len(images) else np.asarray(images, np.float32)
-
-
-def second_look(images: np.ndarray, not_digit: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-    """For (N, 28, 28) model inputs, the probability of "not a digit" that `not_digit` gives each mark made
-    narrower; 0 for the marks drawn too heavily for that look (NARROW_MAX_STROKE)."""
-    scores = np.zeros(len(images))
-    looks = np.array([stroke_width(image > 0.3 * PEAK) <= NARROW_MAX_STROKE for image in images], bool)
-    if looks.any():
-        scores[looks] = not_digit(narrowed_all(np.asarray(images)[looks]))
-    return scores
 
 
 def stroke_width(mask: np.ndarray) -> float:

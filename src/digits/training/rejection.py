@@ -5,9 +5,9 @@ reading room's own `to_mnist`, so the model learns them as the reader will
 show them. The thresholds are chosen on validation data only: the lowest one
 that refuses at most MAX_REJECTED of the held-out digits, each read through
 the whole pipeline (written as an image, found, normalised) as a user's
-digit would be; then, for the second look at each mark made narrower
-(`reading.preprocess.second_look`), the lowest one that keeps the digits refused
-by either look within MAX_REJECTED_BOTH.
+digit would be; then, for the second look at each mark drawn with a pen made
+narrower (`reading.second_look`), the lowest one that keeps the digits refused
+by either look within MAX_REJECTED_BOTH, and never below NARROW_FLOOR.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ import numpy as np
 
 from digits.card import DIGIT_LABELS
 from digits.data.non_digits import render_non_digits
-from digits.reading.preprocess import second_look, segment, to_mnist
+from digits.reading.preprocess import segment, to_mnist
+from digits.reading.second_look import second_look
 
 NON_DIGIT = len(DIGIT_LABELS)  # the class index of "not a digit"
 MAX_REJECTED = 0.002  # at most 0.2 % of validation digits refused; the product promises >= 99.5 % accepted
