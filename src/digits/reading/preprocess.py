@@ -13,7 +13,8 @@ import cv2
 import numpy as np
 
 from digits.card import MNIST_INPUT
-from digits.reading.ink import TooManyMarks, drop_shadow_corners, find_marks, ink_map, ink_mask, is_flat, painted, paper_level
+from digits.reading.ink import (TooManyMarks, drop_shadow_corners, find_marks, ink_map, ink_mask, is_flat, painted,
+                                paper_level)
 from digits.reading.erase_lines import remove_structure
 from digits.reading.rules import LINE_FLOOR, Structure, find_structure
 
