@@ -32,7 +32,7 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
     ink = 1.0 - gray if light_paper else gray.astype(np.float32, copy=True)
     # A drawing, a canvas export or a clean scan has flat paper: nothing to take out, and a heavy marker
     # stroke is safe from being taken for a shadow. Photos have grain and uneven light.
-    if min(ink.shape) >= 64 and not is_flat(gray):
+    if min(ink.shape) >= 64 and not _flat(border):
         background, edges = _background(ink)  # uneven light, shadows and paper tint
         ink = ink - background - edges
         ink = ink / np.maximum(1.0 - background, 0.25) if light_paper else ink
@@ -43,7 +43,10 @@ def ink_map(gray: np.ndarray) -> np.ndarray:
 
 def is_flat(gray: np.ndarray) -> bool:
     """Whether the paper is flat (a drawing, a canvas export, a clean scan) rather than photographed."""
-    border = _border(gray)
+    return _flat(_border(gray))
+
+
+def _flat(border: np.ndarray) -> bool:
     return float(np.percentile(border, 98) - np.percentile(border, 2)) < FLAT
 
 

@@ -198,9 +198,9 @@ def score_prepared(items: list[tuple[str, Prepared]], predictor: Predictor, read
     crops = [crop.image for _, seg in items for crop in seg.crops]
     # Where printed lines were removed, the digit found with them left in is scored in the same call.
     others = [seg.alternative.image for _, seg in items if _has_alternative(seg, predictor)]
-    images = crops + others
-    probabilities, not_digit = predictor.scores(np.stack(images)) if images else (np.zeros((0, 10)), np.zeros(0))
-    refused = predictor.refusals(np.asarray(images), not_digit)
+    images = np.stack(crops + others) if crops or others else np.zeros((0, 28, 28), np.float32)
+    probabilities, not_digit = predictor.scores(images) if len(images) else (np.zeros((0, 10)), np.zeros(0))
+    refused = predictor.refusals(images, not_digit)
     answers, start, other = [], 0, len(crops)
     for label, seg in items:
         rows = list(range(start, start + len(seg.crops)))
