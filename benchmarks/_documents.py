@@ -80,14 +80,14 @@ def share_right(kind: str, answers: dict[str, dict], cases: list[tuple[Path, str
     return sum(str(p) in answers and is_right(kind, answers[str(p)], t) for p, t in cases) / len(cases)
 
 
-def baseline_tree(out: Path) -> Path | None:
-    """The previous release's source, unpacked under `out` from git (None when git or the revision is missing)."""
+def baseline_tree(out: Path, revision: str = BASELINE_REV) -> Path | None:
+    """A previous release's source, unpacked under `out` from git (None when git or the revision is missing)."""
     root = Path(__file__).resolve().parent.parent
-    target = out / f"baseline-{BASELINE_REV}"
+    target = out / f"baseline-{revision}"
     if (target / "src" / "digits").is_dir():
         return target
     try:
-        archive = subprocess.run(["git", "-C", str(root), "archive", BASELINE_REV, "src"], capture_output=True, check=True).stdout
+        archive = subprocess.run(["git", "-C", str(root), "archive", revision, "src"], capture_output=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return None
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:

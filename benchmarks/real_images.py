@@ -14,8 +14,9 @@ model as (a). Prints a table per kind.
 
 A second table reads written numbers (touching digits, thin strokes, decimals,
 unusual spacing, pages of several lines, and the row kind) with (a) the
-sequence reader, (b) the previous component-based reader and (c) Tesseract 5
-(Debian's tesseract-ocr, digits only; skipped with a note when not installed),
+sequence reader, (b) its previous release (git READER_REV, from its own source,
+on the same files), (c) the component-based reader that came before it and (d)
+Tesseract 5 (Debian's tesseract-ocr, digits only; skipped with a note when not installed),
 and times the sequence reader on 20 different 6-digit rows and 20 pages of 4 lines.
 
 A third table reads documents (ruled and squared paper, form fields, phone
@@ -40,7 +41,7 @@ from _common import add_data_arguments, resolve_data_dir, smoke_out
 from digits.data.mnist import load_mnist
 from _documents import (BASELINE_REV, baseline_answers, baseline_tree, document_rows, is_right, mnist_through_pipeline,
                         photo_speed, print_acceptance, print_document_table, print_tradeoff, share_right)
-from _numbers import NUMBER_KINDS, photo_of, render_number_kind, tesseract_available, tesseract_read
+from _numbers import NUMBER_KINDS, READER_REV, photo_of, render_number_kind, tesseract_available, tesseract_read
 from digits.data.synth import TYPESET_FONTS, canvas_rgba, digit_ink, encode, on_paper, place, typeset_ink
 from digits.data.synth_lines import digit_bank, random_style, render_number
 from digits.reading.decode import read_gray
@@ -192,35 +193,44 @@ def print_digit_table(rows: list[tuple]) -> None:
 
 
 def number_rows(mnist, predictor, reader, args, rng: np.random.Generator) -> list[tuple]:
-    """Per number kind: (kind, images, sequence reader, previous reader, Tesseract or None, ms per read)."""
+    """Per number kind: (kind, images, sequence reader, its previous release or None, component reader,
+    Tesseract or None, ms per read)."""
     bank = digit_bank(mnist.x_test, mnist.y_test)
     tesseract = tesseract_available()
-    rows = []
+    rows, cases = [], {}
     for kind in NUMBER_KINDS:
         folder = args.out / kind.replace(" ", "_")
         folder.mkdir(parents=True, exist_ok=True)
-        ours = previous = tess = 0
+        ours = components = tess = 0
         seconds = 0.0
+        cases[kind] = []
         for i in range(args.per_kind):
             ink, truth = render_number_kind(kind, bank, rng)
             path = folder / f"{i:04d}.jpg"
             path.write_bytes(photo_of(ink, rng))
+            cases[kind].append((str(path), truth))
             start = time.perf_counter()
             ours += recognize(predictor, path, row=True, reader=reader)["text"] == truth
             seconds += time.perf_counter() - start
-            previous += read_by_components(predictor, read_gray(path))["text"] == truth
+            components += read_by_components(predictor, read_gray(path))["text"] == truth
             tess += tesseract and tesseract_read(path, multiline="\n" in truth) == truth
         n = args.per_kind
-        rows.append((kind, n, ours / n, previous / n, tess / n if tesseract else None, 1000 * seconds / n))
-    return rows
+        rows.append((kind, n, ours / n, components / n, tess / n if tesseract else None, 1000 * seconds / n))
+    # The sequence reader as released before (its own source and model, one process), on the same files.
+    tree = baseline_tree(args.out, READER_REV)
+    answers = baseline_answers(tree, [Path(p) for pairs in cases.values() for p, _ in pairs], "read") if tree else None
+    return [(kind, n, ours, None if answers is None else
+             sum(answers.get(p, {}).get("text") == truth for p, truth in cases[kind]) / n, components, tess, ms)
+            for kind, n, ours, components, tess, ms in rows]
 
 
 def print_number_table(rows: list[tuple]) -> None:
-    print("| written number | images | read exactly: sequence reader (this project) | previous reader (components) | Tesseract 5, digits only | ms per image (read) |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for kind, n, ours, previous, tess, ms in rows:
+    print(f"| written number | images | read exactly: sequence reader (this project) | its previous release (git {READER_REV}) "
+          "| component reader (before the sequence reader) | Tesseract 5, digits only | ms per image (read) |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for kind, n, ours, previous, components, tess, ms in rows:
         tess_text = f"{tess:.1%}" if tess is not None else "not installed"
-        print(f"| {kind} | {n} | {ours:.1%} | {previous:.1%} | {tess_text} | {ms:.1f} |")
+        print(f"| {kind} | {n} | {ours:.1%} | {_share(previous)} | {components:.1%} | {tess_text} | {ms:.1f} |")
     print("\nA number counts only when the whole string is right; a page's lines are joined with a newline.\n")
 
 

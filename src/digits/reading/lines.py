@@ -9,7 +9,7 @@ probabilities into characters, each with a confidence and the columns it spans.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -77,6 +77,8 @@ class DecodedChar:
     confidence: float
     first: int
     last: int
+    # The reader's probabilities of 0-9 at the character's surest column, for a second opinion (`reading.agreement`)
+    digits: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 def char_spans(chars: list[DecodedChar], columns: int) -> list[tuple[float, float]]:
@@ -106,8 +108,9 @@ def decode_greedy(probabilities: np.ndarray) -> list[DecodedChar]:
         while end + 1 < len(best) and best[end + 1] == label:
             end += 1
         if label != 0:
-            confidence = float(probabilities[column : end + 1, label].max())
-            chars.append(DecodedChar(LINE_LABELS[label], confidence, column, end))
+            surest = column + int(probabilities[column : end + 1, label].argmax())
+            chars.append(DecodedChar(LINE_LABELS[label], float(probabilities[surest, label]), column, end,
+                                     probabilities[surest, 1:11].astype(np.float64)))
         column = end + 1
     return chars
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from digits.errors import ImageError
+from digits.reading.agreement import agreed
 from digits.reading.decode import Decoded, decode_image, source_label
 from digits.reading.numbers import Page, page_answer, prepare_page, read_lines
 from digits.reading.fields import field_line
@@ -246,13 +247,20 @@ def _score_pages(items: list[tuple[str, Page]], predictor: Predictor | None, rea
 
 
 def _without_refused(items: list[tuple[str, Page]], decoded: list, model: Predictor) -> list:
-    """Each line's characters, less those on a lone mark that the digit model says is not a digit."""
+    """Each line's characters with the digit model's opinion on each mark that stands alone: a digit matched to
+    its mark is decided by both models (see `reading.agreement`), and the one character on a mark the model
+    says is not a digit is left out."""
     per_line = [marks for _, page in items for marks in (page.lone or [[] for _ in page.lines])]
     images = [mark.image for marks in per_line for mark in marks]
     if not images:
         return decoded
-    not_digit = model.scores(np.stack(images))[1]
-    refused = iter(model.refuses(not_digit) & (not_digit >= IN_A_LINE))
+    probabilities, not_digit = model.scores(np.stack(images))
+    refused = model.refuses(not_digit) & (not_digit >= IN_A_LINE)
     lines = [line for _, page in items for line in page.lines]
-    return [drop_refused(line, chars, marks, [bool(next(refused)) for _ in marks])
-            for line, chars, marks in zip(lines, decoded, per_line)]
+    out, start = [], 0
+    for line, chars, marks in zip(lines, decoded, per_line):
+        end = start + len(marks)
+        chars = agreed(chars, probabilities[start:end])
+        out.append(drop_refused(line, chars, marks, [bool(r) for r in refused[start:end]]))
+        start = end
+    return out
