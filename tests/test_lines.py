@@ -3,7 +3,8 @@
 import numpy as np
 
 from digits.card import LINE_LABELS
-from digits.reading.lines import HEIGHT, PAD, STRIDE, TEXT, decode_greedy, normalize_line, pad_batch
+from digits.reading.lines import (HEIGHT, PAD, STRIDE, TEXT, WIDTH_STEP, decode_greedy, line_batches, normalize_line, pad_batch,
+                                  padded_width)
 
 
 def test_a_line_becomes_32_high_with_its_text_24_high_at_any_size():
@@ -43,3 +44,13 @@ def test_a_line_model_that_sees_only_blank_reads_nothing():
 def test_lines_of_different_widths_batch_together_padded_with_background():
     batch = pad_batch([np.ones((HEIGHT, 8), np.float32), np.ones((HEIGHT, 16), np.float32)])
     assert batch.shape == (2, HEIGHT, 16, 1) and batch[0, :, 8:].sum() == 0 and batch[1].min() == 1
+
+
+def test_lines_are_batched_only_with_lines_of_the_same_padded_width():
+    widths = [8, 70, 64, 130, 60, 128]
+    seen = []
+    for chunk, batch in line_batches([np.ones((HEIGHT, w), np.float32) for w in widths], size=2):
+        assert batch.shape[2] % WIDTH_STEP == 0 and len(chunk) <= 2
+        assert {padded_width(widths[i]) for i in chunk} == {batch.shape[2]}
+        seen += chunk
+    assert sorted(seen) == list(range(len(widths)))

@@ -13,6 +13,8 @@ import pytest
 
 from digits.data.synth import encode, on_paper, place
 from digits.data.synth_lines import Style, digit_bank, render_number
+from digits.reading.lines import normalize_line
+from digits.reading.numbers import read_lines
 from digits.reading.predictor import load_line_reader, load_predictor
 from digits.reading.recognize import recognize
 
@@ -101,3 +103,28 @@ def test_predict_says_when_an_image_holds_several_digits(bank):
     assert "digits read" in answer["note"]
     single = recognize(load_predictor(), photo(written("5", bank)))
     assert "note" not in single
+
+
+class RecordingReader:
+    """A line reader that answers blank everywhere and keeps every batch it was given."""
+
+    def __init__(self):
+        self.batches = []
+
+    def run(self, batch: np.ndarray) -> np.ndarray:
+        self.batches.append(batch.copy())
+        out = np.zeros((len(batch), batch.shape[2] // 4, 14), np.float32)
+        out[..., 0] = 1.0
+        return out
+
+
+def test_a_line_is_read_from_the_same_input_alone_and_batched_with_wider_lines(bank):
+    # Padding changes what the convolutions see at a line's right end: a line padded to whatever wider line
+    # shared its batch once read with a trailing "1" it did not have alone.
+    short, wide = (normalize_line(written(t, bank, seed=4)) for t in ("974", "1234567890123"))
+    alone, batched = RecordingReader(), RecordingReader()
+    read_lines(alone, [short])
+    read_lines(batched, [wide, short, wide])
+    [seen_alone] = alone.batches
+    seen_batched = next(b for b in batched.batches if len(b) == 1)
+    assert np.array_equal(seen_alone, seen_batched)

@@ -9,6 +9,7 @@ probabilities into characters, each with a confidence and the columns it spans.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import cv2
@@ -21,6 +22,10 @@ TEXT = LINE_INPUT.box
 STRIDE = 4  # the model keeps one column of answers per 4 input columns
 PAD = 6  # blank columns left and right of the text, so the first and last characters have context
 INK_FLOOR = 0.2  # what counts as ink when finding the text's extent
+# Lines are read padded with background to a multiple of this width, as training pads them. Always to the same
+# width: padding changes what the convolutions see at the line's right end, so a line padded to whatever else
+# shared its batch could read differently alone (a trailing "1" that came and went).
+WIDTH_STEP = 64
 
 
 @dataclass(frozen=True)
@@ -115,10 +120,28 @@ def decode_greedy(probabilities: np.ndarray) -> list[DecodedChar]:
     return chars
 
 
-def pad_batch(images: list[np.ndarray]) -> np.ndarray:
-    """Lines of different widths as one (N, HEIGHT, W_max, 1) batch, padded with background on the right."""
-    width = max(image.shape[1] for image in images)
+def padded_width(width: int) -> int:
+    """The width a line of `width` columns is read at."""
+    return int(np.ceil(width / WIDTH_STEP) * WIDTH_STEP)
+
+
+def pad_batch(images: list[np.ndarray], width: int | None = None) -> np.ndarray:
+    """Lines of different widths as one (N, HEIGHT, width, 1) batch (default: the widest), padded with
+    background on the right."""
+    width = width or max(image.shape[1] for image in images)
     batch = np.zeros((len(images), HEIGHT, width, 1), np.float32)
     for i, image in enumerate(images):
         batch[i, :, : image.shape[1], 0] = image
     return batch
+
+
+def line_batches(images: list[np.ndarray], size: int = 32) -> Iterator[tuple[list[int], np.ndarray]]:
+    """(indices, batch) for every line: lines that pad to the same width together, `size` at most per batch,
+    so that each line's input is the same whichever lines it is read with."""
+    groups: dict[int, list[int]] = {}
+    for i, image in enumerate(images):
+        groups.setdefault(padded_width(image.shape[1]), []).append(i)
+    for width, members in sorted(groups.items()):
+        for start in range(0, len(members), size):
+            chunk = members[start : start + size]
+            yield chunk, pad_batch([images[i] for i in chunk], width)

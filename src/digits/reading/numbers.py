@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from digits.reading.fields import Field, find_field, outside_field
-from digits.reading.lines import DecodedChar, LineInput, char_spans, decode_line, normalize_line, pad_batch
+from digits.reading.lines import DecodedChar, LineInput, char_spans, decode_line, line_batches, normalize_line
 from digits.reading.predictor import Predictor
 from digits.reading.ink import painted
 from digits.reading.preprocess import Marks, find_ink
@@ -88,13 +88,10 @@ def prepare_page(gray: np.ndarray, source_scale: float = 1.0) -> Page:
 
 
 def read_lines(reader: Predictor, lines: list[LineInput], batch: int = 32) -> list[list[DecodedChar]]:
-    """The characters of each line, by one model call per batch of lines of similar width."""
-    order = sorted(range(len(lines)), key=lambda i: lines[i].image.shape[1])
+    """The characters of each line, by one model call per batch of lines of the same padded width."""
     decoded: list[list[DecodedChar]] = [[] for _ in lines]
-    for start in range(0, len(order), batch):
-        chunk = order[start : start + batch]
-        probabilities = reader.run(pad_batch([lines[i].image for i in chunk]))
-        for i, probs in zip(chunk, probabilities):
+    for chunk, images in line_batches([line.image for line in lines], batch):
+        for i, probs in zip(chunk, reader.run(images)):
             decoded[i] = decode_line(probs, lines[i].image)
     return decoded
 

@@ -17,10 +17,10 @@ from keras import layers, ops
 
 from digits.card import LINE_INPUT, LINE_LABELS
 from digits.data.synth_lines import random_number_text, random_style, render_number, stroke_ones
-from digits.reading.lines import HEIGHT, decode_line, normalize_line, pad_batch
+from digits.reading.lines import HEIGHT, WIDTH_STEP, decode_line, line_batches, normalize_line, pad_batch
 
 STROKE_ONES = 0.25  # share of training numbers whose ones are single pen strokes rather than MNIST's
-WIDTH_BUCKET = 64  # lines are batched with others of similar width, padded to a multiple of this
+WIDTH_BUCKET = WIDTH_STEP  # lines are batched with others of similar width, padded to a multiple of this (as the reader pads)
 
 
 def _conv_bn(x, filters: int, kernel=3):
@@ -140,14 +140,12 @@ class LineBatches(keras.utils.PyDataset):
 
 
 def exact_match_rate(model: keras.Model, images: list[np.ndarray], texts: list[str], batch_size: int = 128) -> float:
-    """Share of lines read exactly, with the greedy decoding the reader uses."""
+    """Share of lines read exactly, batched and decoded as the reader does."""
     right = 0
-    for start in range(0, len(images), batch_size):
-        batch = pad_batch([im.astype(np.float32) for im in images[start : start + batch_size]])
+    for chunk, batch in line_batches([image.astype(np.float32) for image in images], batch_size):
         probabilities = np.asarray(model.predict(batch, verbose=0))
-        chunk = zip(probabilities, images[start : start + batch_size], texts[start : start + batch_size])
-        for probs, image, text in chunk:
-            right += "".join(c.char for c in decode_line(probs, image)) == text
+        for i, probs in zip(chunk, probabilities):
+            right += "".join(c.char for c in decode_line(probs, images[i])) == texts[i]
     return right / max(1, len(images))
 
 
