@@ -53,14 +53,15 @@ class WaveringReader:
         self.truth, self.wrong = truth, wrong
 
     def run(self, batch: np.ndarray) -> np.ndarray:
-        columns = batch.shape[2] // 4
-        out = np.zeros((len(batch), columns, len(LINE_LABELS)), np.float32)
+        out = np.zeros((len(batch), batch.shape[2] // 4, len(LINE_LABELS)), np.float32)
         out[:, :, 0] = 1.0  # blank
-        for k, (right, wrong) in enumerate(zip(self.truth, self.wrong)):
-            column = int((k + 0.5) * columns / len(self.truth))
-            out[:, column] = 0.0
-            out[:, column, LINE_LABELS.index(wrong)] = 0.55
-            out[:, column, LINE_LABELS.index(right)] = 0.45
+        for line, answer in zip(batch, out):
+            inked = np.flatnonzero(line.max(axis=(0, 2)) > 0) // 4  # the text's columns (the batch is padded)
+            for k, (right, wrong) in enumerate(zip(self.truth, self.wrong)):
+                column = int(inked[0] + (k + 0.5) * (inked[-1] + 1 - inked[0]) / len(self.truth))
+                answer[column] = 0.0
+                answer[column, LINE_LABELS.index(wrong)] = 0.55
+                answer[column, LINE_LABELS.index(right)] = 0.45
         return out
 
 

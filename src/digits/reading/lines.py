@@ -22,6 +22,7 @@ TEXT = LINE_INPUT.box
 STRIDE = 4  # the model keeps one column of answers per 4 input columns
 PAD = 6  # blank columns left and right of the text, so the first and last characters have context
 INK_FLOOR = 0.2  # what counts as ink when finding the text's extent
+DIGIT_CLASSES = slice(LINE_LABELS.index("0"), LINE_LABELS.index("9") + 1)  # the model's outputs for 0-9, in order
 # Lines are read padded with background to a multiple of this width, as training pads them. Always to the same
 # width: padding changes what the convolutions see at the line's right end, so a line padded to whatever else
 # shared its batch could read differently alone (a trailing "1" that came and went).
@@ -115,7 +116,7 @@ def decode_greedy(probabilities: np.ndarray) -> list[DecodedChar]:
         if label != 0:
             surest = column + int(probabilities[column : end + 1, label].argmax())
             chars.append(DecodedChar(LINE_LABELS[label], float(probabilities[surest, label]), column, end,
-                                     probabilities[surest, 1:11].astype(np.float64)))
+                                     probabilities[surest, DIGIT_CLASSES].astype(np.float64)))
         column = end + 1
     return chars
 

@@ -230,7 +230,7 @@ def _score_pages(items: list[tuple[str, Page]], predictor: Predictor | None, rea
     lines = [line for _, page in items for line in page.lines]
     decoded = read_lines(reader or shipped_line_reader(), lines) if lines else []
     model = predictor or shipped_digit_model()
-    decoded = _without_refused(items, decoded, model) if model.rejects else decoded
+    decoded = _second_opinions(items, decoded, model) if model.rejects else decoded
     cells = [cell.image for _, page in items if page.field for cell in page.field.cells if cell is not None]
     probabilities, not_digit = model.scores(np.stack(cells)) if cells else (np.zeros((0, 10)), np.zeros(0))
     refused = model.refuses(not_digit)  # a form's box asks for a digit: no second look (see Predictor.refusals)
@@ -246,7 +246,7 @@ def _score_pages(items: list[tuple[str, Page]], predictor: Predictor | None, rea
     return answers
 
 
-def _without_refused(items: list[tuple[str, Page]], decoded: list, model: Predictor) -> list:
+def _second_opinions(items: list[tuple[str, Page]], decoded: list, model: Predictor) -> list:
     """Each line's characters with the digit model's opinion on each mark that stands alone: a digit matched to
     its mark is decided by both models (see `reading.agreement`), and the one character on a mark the model
     says is not a digit is left out."""
