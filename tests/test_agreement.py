@@ -9,23 +9,39 @@ from digits.card import LINE_LABELS
 from digits.data.synth import encode, on_paper, place
 from digits.data.synth_lines import Style, digit_bank, render_number
 from digits.reading.agreement import agreed, matched
-from digits.reading.lines import DecodedChar
+from digits.reading.lines import PAD, STRIDE, DecodedChar, normalize_line
 from digits.reading.predictor import load_predictor
-from digits.reading.recognize import recognize
+from digits.reading.recognize import prepare, recognize, score_prepared
+from digits.reading.refusal import LoneMark
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def _char(char: str, digits=None) -> DecodedChar:
-    return DecodedChar(char, 0.9, 0, 0, digits)
+LINE = normalize_line(np.pad(np.ones((50, 300), np.float32), 10))  # 300 source pixels of text, at x 10-310
+
+
+def _char(char: str, x: float = 0.0, digits=None) -> DecodedChar:
+    """A character the reader marked at source x (one output column)."""
+    column = int((x - LINE.x0) * LINE.scale + PAD) // STRIDE
+    return DecodedChar(char, 0.9, column, column, digits)
+
+
+def _marks(*ranges) -> list[LoneMark]:
+    return [LoneMark(float(x0), float(x1), np.zeros((28, 28), np.float32)) for x0, x1 in ranges]
 
 
 def test_digits_are_matched_to_lone_marks_in_order_only_when_as_many():
-    chars = [_char("1"), _char("."), _char("4"), _char("7")]
-    assert matched(chars, 3) == [(0, 0), (2, 1), (3, 2)]  # the point is no digit: it has no mark to match
-    assert matched(chars, 2) == []  # two digits touch (one mark) or one was refused: left to the reader
-    assert matched(chars, 4) == []
-    assert matched([_char(".")], 0) == []
+    chars = [_char("1", 40), _char(".", 100), _char("4", 150), _char("7", 260)]
+    marks = _marks((20, 60), (130, 170), (240, 280))
+    assert matched(LINE, chars, marks) == [(0, 0), (2, 1), (3, 2)]  # the point has no mark of its own
+    assert matched(LINE, chars, marks[:2]) == []  # two digits in one mark, or one refused: left to the reader
+    assert matched(LINE, [_char(".", 100)], []) == []
+
+
+def test_as_many_marks_as_digits_but_not_the_same_ones_are_not_matched():
+    # A symbol the reader skipped at the left, and two digits touching in one mark at the right.
+    chars = [_char("4", 230), _char("1", 275)]
+    assert matched(LINE, chars, _marks((20, 60), (210, 290))) == []
 
 
 def test_the_likelier_digit_of_both_opinions_is_the_answer():
@@ -33,17 +49,28 @@ def test_the_likelier_digit_of_both_opinions_is_the_answer():
     unsure[[2, 3]] = 0.55, 0.45  # the reader leans to 2
     sure = np.full(10, 0.001)
     sure[3] = 0.991  # the digit model is sure of 3
-    chars = [_char("2", unsure), _char(","), _char("5", np.eye(10)[5])]
-    out = agreed(chars, np.stack([sure, np.eye(10)[5]]))
+    chars = [_char("2", 40, unsure), _char(",", 100), _char("5", 200, np.eye(10)[5])]
+    marks = _marks((20, 60), (180, 220))
+    out = agreed(LINE, chars, marks, np.stack([sure, np.eye(10)[5]]), np.zeros(2, bool))
     assert [c.char for c in out] == ["3", ",", "5"]
     assert out[0].confidence == pytest.approx(0.45 * 0.991 / (0.45 * 0.991 + 0.55 * 0.001))
+    # a mark the digit model finds likely no digit at all gives no opinion
+    assert agreed(LINE, chars, marks, np.stack([sure, np.eye(10)[5]]), np.array([True, False]))[0].char == "2"
 
 
 def test_when_both_agree_the_digit_stays_and_grows_surer():
     reader = np.full(10, 0.01)
     reader[8] = 0.91
-    out = agreed([_char("8", reader)], (np.eye(10)[8] * 0.9 + 0.01)[None, :])
+    out = agreed(LINE, [_char("8", 40, reader)], _marks((20, 60)), (np.eye(10)[8] * 0.9 + 0.01)[None, :], np.zeros(1, bool))
     assert out[0].char == "8" and out[0].confidence > 0.99
+
+
+def test_a_one_stays_the_readers_even_where_the_digit_model_sees_a_seven():
+    # A one written with a flag is a 7 to the digit model, which learnt MNIST's bare-stroke ones only.
+    reader = np.zeros(10)
+    reader[[1, 7]] = 0.6, 0.4
+    seven = np.eye(10)[7][None, :] * 0.99 + 0.001
+    assert agreed(LINE, [_char("1", 40, reader)], _marks((20, 60)), seven, np.zeros(1, bool))[0].char == "1"
 
 
 class WaveringReader:
@@ -87,8 +114,10 @@ def test_digits_that_touch_stay_the_line_readers(bank):
     assert answer["text"] == "972"  # one mark for several digits: nothing to match, the reader's answer stands
 
 
-def test_a_one_stays_the_readers_even_where_the_digit_model_sees_a_seven():
-    # A one written with a flag is a 7 to the digit model, which learnt MNIST's bare-stroke ones only.
-    reader = np.zeros(10)
-    reader[[1, 7]] = 0.6, 0.4
-    assert agreed([_char("1", reader)], np.eye(10)[7][None, :] * 0.99 + 0.001)[0].char == "1"
+
+def test_each_page_of_a_batch_gets_its_own_marks_opinions(bank):
+    # The first page's two marks cannot be matched to three digits; the second page's three can. Read together,
+    # the second page must still meet its own marks, not the first page's.
+    pages = [prepare(_photo(text, bank, gap=0.4), row=True)[1] for text in ("85", "417")]
+    answers = score_prepared([("a", pages[0]), ("b", pages[1])], load_predictor(), WaveringReader("417", "972"))
+    assert [a["text"] for a in answers] == ["972", "417"]

@@ -23,9 +23,9 @@ STRIDE = 4  # the model keeps one column of answers per 4 input columns
 PAD = 6  # blank columns left and right of the text, so the first and last characters have context
 INK_FLOOR = 0.2  # what counts as ink when finding the text's extent
 DIGIT_CLASSES = slice(LINE_LABELS.index("0"), LINE_LABELS.index("9") + 1)  # the model's outputs for 0-9, in order
-# Lines are read padded with background to a multiple of this width, as training pads them. Always to the same
-# width: padding changes what the convolutions see at the line's right end, so a line padded to whatever else
-# shared its batch could read differently alone (a trailing "1" that came and went).
+# Lines are read padded with background to a multiple of this width (training pads its batches to one too),
+# always the same for the same line: padding changes what the convolutions see at the line's right end, so a line
+# padded to whatever else shared its batch could read differently alone (a trailing "1" that came and went).
 WIDTH_STEP = 64
 
 

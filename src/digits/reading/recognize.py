@@ -68,7 +68,8 @@ def shipped_line_reader() -> Predictor:
 
 @cache
 def shipped_digit_model() -> Predictor:
-    """The digit model shipped with the package, loaded once per process (read mode's comb fields)."""
+    """The digit model shipped with the package, loaded once per process (read mode's comb fields, refusals and
+    second opinions when no digit model is given)."""
     return load_predictor()
 
 
@@ -83,9 +84,9 @@ def read_image(predictor: Predictor | None, source: Path | bytes, row: bool = Fa
                reader: Predictor | None = None, min_confidence: float = 0.0) -> Reading:
     """Decode, find the writing, read it: the answer for one image (`read` mode when row=True).
 
-    `predictor` is the digit model (predict mode only; read mode may pass None), `reader`
-    the line model for read mode (default: the shipped one); an answer
-    whose confidence is below `min_confidence` is marked `"review": true`.
+    `predictor` is the digit model (read mode uses it for comb fields, refusals and second opinions, and may
+    pass None for the shipped one), `reader` the line model for read mode (default: the shipped one); an
+    answer whose confidence is below `min_confidence` is marked `"review": true`.
     """
     label = source_label(source, name)
     try:
@@ -226,7 +227,8 @@ def _has_alternative(seg: Segmentation, predictor: Predictor) -> bool:
 def _score_pages(items: list[tuple[str, Page]], predictor: Predictor | None, reader: Predictor | None,
                  min_confidence: float) -> list[dict]:
     """Read mode: every line of every page in batches with the sequence reader; the digit model (the shipped
-    one when `predictor` is None) reads comb fields box by box and refuses marks that are not digits."""
+    one when `predictor` is None) reads comb fields box by box, refuses marks that are not digits and gives its
+    second opinion on digits that stand apart."""
     lines = [line for _, page in items for line in page.lines]
     decoded = read_lines(reader or shipped_line_reader(), lines) if lines else []
     model = predictor or shipped_digit_model()
@@ -255,12 +257,13 @@ def _second_opinions(items: list[tuple[str, Page]], decoded: list, model: Predic
     if not images:
         return decoded
     probabilities, not_digit = model.scores(np.stack(images))
-    refused = model.refuses(not_digit) & (not_digit >= IN_A_LINE)
+    doubtful = model.refuses(not_digit)
+    refused = doubtful & (not_digit >= IN_A_LINE)
     lines = [line for _, page in items for line in page.lines]
     out, start = [], 0
-    for line, chars, marks in zip(lines, decoded, per_line):
+    for line, chars, marks in zip(lines, decoded, per_line, strict=True):
         end = start + len(marks)
-        chars = agreed(chars, probabilities[start:end])
+        chars = agreed(line, chars, marks, probabilities[start:end], doubtful[start:end])
         out.append(drop_refused(line, chars, marks, [bool(r) for r in refused[start:end]]))
         start = end
     return out

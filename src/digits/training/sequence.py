@@ -20,7 +20,7 @@ from digits.data.synth_lines import random_number_text, random_style, render_num
 from digits.reading.lines import HEIGHT, WIDTH_STEP, decode_line, line_batches, normalize_line, pad_batch
 
 STROKE_ONES = 0.25  # share of training numbers whose ones are single pen strokes rather than MNIST's
-WIDTH_BUCKET = WIDTH_STEP  # lines are batched with others of similar width, padded to a multiple of this (as the reader pads)
+WIDTH_BUCKET = WIDTH_STEP  # lines are batched with others of similar width, padded to a multiple of this, as the reader pads
 
 
 def _conv_bn(x, filters: int, kernel=3):
@@ -142,7 +142,7 @@ class LineBatches(keras.utils.PyDataset):
 def exact_match_rate(model: keras.Model, images: list[np.ndarray], texts: list[str], batch_size: int = 128) -> float:
     """Share of lines read exactly, batched and decoded as the reader does."""
     right = 0
-    for chunk, batch in line_batches([image.astype(np.float32) for image in images], batch_size):
+    for chunk, batch in line_batches(images, batch_size):  # 8-bit lines: pad_batch makes each batch float
         probabilities = np.asarray(model.predict(batch, verbose=0))
         for i, probs in zip(chunk, probabilities):
             right += "".join(c.char for c in decode_line(probs, images[i])) == texts[i]
