@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from _numbers import NUMBER_KINDS, tesseract_read
 from digits.data.synth import digit_ink, encode, on_paper, place
 from digits.data.synth_letters import STROKES, hand_letter
 from digits.data.synth_paper import comb_field, compose, ink_colour, phone_photo, ruled, squared
@@ -67,8 +68,8 @@ def photo_12mp(bank: dict[int, np.ndarray], rng: np.random.Generator) -> bytes:
 
 
 def is_right(kind: str, answer: dict, truth: str | None) -> bool:
-    """A digit kind: the digit; a form field: the whole text; a non-digit: no digit answered."""
-    if kind == "form field":
+    """A digit kind: the digit; a form field or a written number: the whole text; a non-digit: no digit answered."""
+    if kind == "form field" or kind in NUMBER_KINDS:
         return answer.get("text") == truth
     if truth is None:
         return answer.get("digit") is None and "error" not in answer
@@ -120,7 +121,6 @@ def document_rows(bank: dict[int, np.ndarray], predictor, per_kind: int, out: Pa
     and the "not a digit" probabilities of the non-digit images (for the trade-off curve)."""
     import time
 
-    from _numbers import tesseract_read
     from digits.reading.recognize import recognize
 
     tree = baseline_tree(out)

@@ -208,7 +208,7 @@ def number_rows(mnist, predictor, reader, args, rng: np.random.Generator) -> lis
             ink, truth = render_number_kind(kind, bank, rng)
             path = folder / f"{i:04d}.jpg"
             path.write_bytes(photo_of(ink, rng))
-            cases[kind].append((str(path), truth))
+            cases[kind].append((path, truth))
             start = time.perf_counter()
             ours += recognize(predictor, path, row=True, reader=reader)["text"] == truth
             seconds += time.perf_counter() - start
@@ -218,9 +218,8 @@ def number_rows(mnist, predictor, reader, args, rng: np.random.Generator) -> lis
         rows.append((kind, n, ours / n, components / n, tess / n if tesseract else None, 1000 * seconds / n))
     # The sequence reader as released before (its own source and model, one process), on the same files.
     tree = baseline_tree(args.out, READER_REV)
-    answers = baseline_answers(tree, [Path(p) for pairs in cases.values() for p, _ in pairs], "read") if tree else None
-    return [(kind, n, ours, None if answers is None else
-             sum(answers.get(p, {}).get("text") == truth for p, truth in cases[kind]) / n, components, tess, ms)
+    answers = baseline_answers(tree, [p for pairs in cases.values() for p, _ in pairs], "read") if tree else None
+    return [(kind, n, ours, None if answers is None else share_right(kind, answers, cases[kind]), components, tess, ms)
             for kind, n, ours, components, tess, ms in rows]
 
 

@@ -165,10 +165,10 @@ def find_marks(mask: np.ndarray, speck: float = 0.02) -> list[dict]:
     return components
 
 
-def painted(shape: tuple[int, int], components: list[dict]) -> np.ndarray:
-    """A binary map of these marks."""
+def painted(shape: tuple[int, int], components: list[dict], origin: tuple[int, int] = (0, 0)) -> np.ndarray:
+    """A binary map of these marks, of `shape`, its top-left corner at `origin` (x, y) of their image."""
     mask = np.zeros(shape, np.uint8)
     for comp in components:
         x, y, w, h = comp["box"]
-        mask[y : y + h, x : x + w] |= comp["mask"]
+        mask[y - origin[1] : y - origin[1] + h, x - origin[0] : x - origin[0] + w] |= comp["mask"]
     return mask

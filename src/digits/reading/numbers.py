@@ -12,9 +12,9 @@ import cv2
 import numpy as np
 
 from digits.reading.fields import Field, find_field, outside_field
+from digits.reading.ink import painted
 from digits.reading.lines import DecodedChar, LineInput, char_spans, decode_line, line_batches, normalize_line
 from digits.reading.predictor import Predictor
-from digits.reading.ink import painted
 from digits.reading.preprocess import Marks, find_ink
 from digits.reading.refusal import LoneMark, lone_marks
 

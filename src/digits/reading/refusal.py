@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from digits.reading.ink import painted
 from digits.reading.lines import DecodedChar, LineInput, char_spans
 from digits.reading.preprocess import to_mnist
 
@@ -50,10 +51,7 @@ def lone_marks(components: list[dict], ink: np.ndarray, top: int, bottom: int) -
         y1 = max(c["box"][1] + c["box"][3] for c in group)
         if y1 - y0 < TALL * (bottom - top) or x1 - x0 > NARROW * (y1 - y0):
             continue
-        mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
-        for c in group:
-            x, y, w, h = c["box"]
-            mask[y - y0 : y - y0 + h, x - x0 : x - x0 + w] |= c["mask"]
+        mask = painted((y1 - y0, x1 - x0), group, origin=(x0, y0))
         lone.append(LoneMark(float(x0), float(x1), to_mnist(ink[y0:y1, x0:x1] * mask, mask)))
     return lone
 

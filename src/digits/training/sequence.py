@@ -17,10 +17,9 @@ from keras import layers, ops
 
 from digits.card import LINE_INPUT, LINE_LABELS
 from digits.data.synth_lines import random_number_text, random_style, render_number, stroke_ones
-from digits.reading.lines import HEIGHT, WIDTH_STEP, decode_line, line_batches, normalize_line, pad_batch
+from digits.reading.lines import HEIGHT, WIDTH_STEP, decode_line, line_batches, normalize_line, pad_batch, padded_width
 
 STROKE_ONES = 0.25  # share of training numbers whose ones are single pen strokes rather than MNIST's
-WIDTH_BUCKET = WIDTH_STEP  # lines are batched with others of similar width, padded to a multiple of this, as the reader pads
 
 
 def _conv_bn(x, filters: int, kernel=3):
@@ -110,7 +109,7 @@ class LineBatches(keras.utils.PyDataset):
         self.on_epoch_end()
 
     def on_epoch_end(self):
-        widths = np.array([image.shape[1] for image in self.images]) // WIDTH_BUCKET
+        widths = np.array([image.shape[1] for image in self.images]) // WIDTH_STEP  # similar widths batch together
         order = self.rng.permutation(len(self.images))
         order = order[np.argsort(widths[order], kind="stable")]
         batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
@@ -122,7 +121,7 @@ class LineBatches(keras.utils.PyDataset):
     def _shape(self, picks: np.ndarray) -> tuple[int, int]:
         """(padded width, longest text) of a batch."""
         width = max(self.images[i].shape[1] for i in picks)
-        return int(np.ceil(width / WIDTH_BUCKET) * WIDTH_BUCKET), max(1, max(len(self.texts[i]) for i in picks))
+        return padded_width(width), max(1, max(len(self.texts[i]) for i in picks))
 
     def __getitem__(self, index):
         picks = self.batches[index]
@@ -131,7 +130,7 @@ class LineBatches(keras.utils.PyDataset):
             # Keras infers the dataset's shapes from batches 0 and 1 and fixes every dimension on which they
             # agree; make width and text length differ so both stay variable.
             width0, longest0 = self._shape(self.batches[0])
-            width, longest = max(width, width0) + WIDTH_BUCKET, max(longest, longest0) + 1
+            width, longest = max(width, width0) + WIDTH_STEP, max(longest, longest0) + 1
         batch = pad_batch([self.images[i].astype(np.float32) for i in picks])
         batch = np.pad(batch, ((0, 0), (0, 0), (0, width - batch.shape[2]), (0, 0)))
         if self.augment:
