@@ -9,7 +9,7 @@ from digits.card import LINE_LABELS
 from digits.data.synth import encode, on_paper, place
 from digits.data.synth_lines import Style, digit_bank, render_number
 from digits.reading.agreement import agreed, matched
-from digits.reading.lines import PAD, STRIDE, DecodedChar, normalize_line
+from digits.reading.lines import PAD, DecodedChar, normalize_line
 from digits.reading.predictor import load_predictor
 from digits.reading.recognize import prepare, recognize, score_prepared
 from digits.reading.refusal import LoneMark
@@ -21,9 +21,9 @@ LINE = normalize_line(np.pad(np.ones((50, 300), np.float32), 10))  # 300 source 
 
 
 def _char(char: str, x: float = 0.0, digits=None) -> DecodedChar:
-    """A character the reader marked at source x (one output column)."""
-    column = int((x - LINE.x0) * LINE.scale + PAD) // STRIDE
-    return DecodedChar(char, 0.9, column, column, digits)
+    """A character the reader marked at source x (one answer column of a reader with stride 4)."""
+    column = int((x - LINE.x0) * LINE.scale + PAD) // 4 * 4
+    return DecodedChar(char, 0.9, column, column + 3, digits)
 
 
 def _marks(*ranges) -> list[LoneMark]:

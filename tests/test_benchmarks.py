@@ -43,9 +43,11 @@ def test_ship_model_writes_a_model_and_a_card_that_load(tiny_run, tiny_mnist_dir
 def test_compare_readers_scores_each_reader_on_validation_numbers(tiny_mnist_dir):
     shipped = ROOT / "src" / "digits" / "assets" / "reader.onnx"
     result = run_script("scripts/compare_readers.py", str(shipped), str(shipped), "--data-dir", str(tiny_mnist_dir),
-                        "--per-kind", "2")
+                        "--per-kind", "2", "--seeds", "11", "31")
     assert result.returncode == 0, result.stderr[-2000:]
     rows = [line for line in result.stdout.splitlines() if line.startswith("| multi-line page |")]
-    assert len(rows) == 1 and rows[0].count("%") == 2
+    assert len(rows) == 1 and rows[0].count("%") == 6  # per reader: both seeds together, then each
     first, second = rows[0].split("|")[2:4]
     assert first == second  # the same reader on the same images scores the same
+    refused = run_script("scripts/compare_readers.py", str(shipped), "--data-dir", str(tiny_mnist_dir), "--seeds", "7")
+    assert refused.returncode != 0 and "benchmark" in refused.stderr  # the test benchmark's images choose nothing

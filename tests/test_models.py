@@ -38,12 +38,12 @@ def test_unknown_model_lists_the_registered_names():
 
 
 @pytest.mark.parametrize("name", LINE_MODELS)
-def test_line_models_read_any_width_one_column_of_answers_per_four_pixels(name):
+def test_line_models_read_any_width_one_column_of_answers_per_two_pixels(name):
     model = build_model(name)
     assert isinstance(model.layers[1], keras.layers.Rescaling), "pixel scaling lives inside the model"
     for width in (32, 100, 400):
         scores = model.predict(np.zeros((2, 32, width, 1), "float32"), verbose=0)
-        assert scores.shape == (2, width // 4, 14)
+        assert scores.shape == (2, width // 2, 14)
         np.testing.assert_allclose(scores.sum(axis=-1), 1.0, rtol=1e-5)
 
 

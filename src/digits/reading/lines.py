@@ -19,7 +19,9 @@ from digits.card import LINE_INPUT, LINE_LABELS
 
 HEIGHT = LINE_INPUT.size
 TEXT = LINE_INPUT.box
-STRIDE = 4  # the model keeps one column of answers per 4 input columns
+# Readers answer once per 2 or 4 input columns (their stride, which `decode_line` reads off the output's length);
+# a line's width is a multiple of the coarsest, so every answer column maps to whole input columns.
+MAX_STRIDE = 4
 PAD = 6  # blank columns left and right of the text, so the first and last characters have context
 INK_FLOOR = 0.2  # what counts as ink when finding the text's extent
 DIGIT_CLASSES = slice(LINE_LABELS.index("0"), LINE_LABELS.index("9") + 1)  # the model's outputs for 0-9, in order
@@ -33,7 +35,7 @@ WIDTH_STEP = 64
 class LineInput:
     """A line ready for the model, and how to map its columns back to the source image."""
 
-    image: np.ndarray  # (HEIGHT, W) float32, 0-255, white text on black; W a multiple of STRIDE
+    image: np.ndarray  # (HEIGHT, W) float32, 0-255, white text on black; W a multiple of MAX_STRIDE
     x0: float  # source x of the text's left edge
     y0: float  # source y of the text's top edge
     scale: float  # model pixels per source pixel
@@ -41,14 +43,14 @@ class LineInput:
     width: float  # the text's width in source pixels
 
     def source_x(self, column: float) -> float:
-        """The source x of a model output column boundary, kept within the text."""
-        x = (column * STRIDE - PAD) / self.scale + self.x0
+        """The source x of a column boundary of the line's image, kept within the text."""
+        x = (column - PAD) / self.scale + self.x0
         return min(max(x, self.x0), self.x0 + self.width)
 
     @property
     def columns(self) -> int:
-        """How many output columns the model gives for this line (padding beyond them belongs to other lines)."""
-        return self.image.shape[1] // STRIDE
+        """The line image's width (padding beyond it, added in a batch, belongs to other lines)."""
+        return self.image.shape[1]
 
 
 def normalize_line(ink: np.ndarray, origin: tuple[float, float] = (0.0, 0.0)) -> LineInput | None:
@@ -68,7 +70,7 @@ def normalize_line(ink: np.ndarray, origin: tuple[float, float] = (0.0, 0.0)) ->
     peak = float(text.max())
     if peak > 0:
         text = text / peak  # the strongest ink is full white, as in training
-    total = int(np.ceil((width + 2 * PAD) / STRIDE) * STRIDE)
+    total = int(np.ceil((width + 2 * PAD) / MAX_STRIDE) * MAX_STRIDE)
     image = np.zeros((HEIGHT, total), np.float32)
     y = (HEIGHT - TEXT) // 2
     image[y : y + TEXT, PAD : PAD + width] = np.clip(text, 0, 1) * LINE_INPUT.high
@@ -77,12 +79,12 @@ def normalize_line(ink: np.ndarray, origin: tuple[float, float] = (0.0, 0.0)) ->
 
 @dataclass(frozen=True)
 class DecodedChar:
-    """One character the model read: the character, its confidence, and the output columns it spans."""
+    """One character the model read: the character, its confidence, and the line image's columns it spans."""
 
     char: str
     confidence: float
-    first: int
-    last: int
+    first: int  # the first input column of the answer columns that voted for it
+    last: int  # the last input column of those (inclusive)
     # The reader's probabilities of 0-9 at the character's surest column, for a second opinion (`reading.agreement`)
     digits: np.ndarray | None = field(default=None, compare=False, repr=False)
 
@@ -95,16 +97,18 @@ def char_spans(chars: list[DecodedChar], columns: int) -> list[tuple[float, floa
     return list(zip(bounds, bounds[1:]))
 
 
-def decode_line(probabilities: np.ndarray, line_image: np.ndarray) -> list[DecodedChar]:
-    """The characters of one line from the model's output for a batch it was padded into."""
-    return decode_greedy(probabilities[: line_image.shape[1] // STRIDE])
+def decode_line(probabilities: np.ndarray, line_image: np.ndarray, batch_width: int) -> list[DecodedChar]:
+    """The characters of one line from the model's output for the batch, `batch_width` columns wide, that it
+    was padded into. The output's length gives the reader's stride, so readers of any stride decode alike."""
+    stride = batch_width // len(probabilities)
+    return decode_greedy(probabilities[: line_image.shape[1] // stride], stride)
 
 
-def decode_greedy(probabilities: np.ndarray) -> list[DecodedChar]:
+def decode_greedy(probabilities: np.ndarray, stride: int = 1) -> list[DecodedChar]:
     """(T, classes) per-column probabilities -> characters: best class per column, repeats merged, blanks dropped.
 
     A character's confidence is its best column's probability; its span runs
-    over the columns that voted for it.
+    over the columns that voted for it, in input columns (`stride` per answer column).
     """
     best = probabilities.argmax(axis=1)
     chars: list[DecodedChar] = []
@@ -115,8 +119,8 @@ def decode_greedy(probabilities: np.ndarray) -> list[DecodedChar]:
             end += 1
         if label != 0:
             surest = column + int(probabilities[column : end + 1, label].argmax())
-            chars.append(DecodedChar(LINE_LABELS[label], float(probabilities[surest, label]), column, end,
-                                     probabilities[surest, DIGIT_CLASSES].astype(np.float64)))
+            chars.append(DecodedChar(LINE_LABELS[label], float(probabilities[surest, label]), column * stride,
+                                     (end + 1) * stride - 1, probabilities[surest, DIGIT_CLASSES].astype(np.float64)))
         column = end + 1
     return chars
 

@@ -92,7 +92,7 @@ def read_lines(reader: Predictor, lines: list[LineInput], batch: int = 32) -> li
     decoded: list[list[DecodedChar]] = [[] for _ in lines]
     for chunk, images in line_batches([line.image for line in lines], batch):
         for i, probs in zip(chunk, reader.run(images)):
-            decoded[i] = decode_line(probs, lines[i].image)
+            decoded[i] = decode_line(probs, lines[i].image, images.shape[2])
     return decoded
 
 

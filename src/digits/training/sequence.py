@@ -1,7 +1,7 @@
 """The sequence reader: a small convolutional recogniser with a CTC head that reads one line of a number.
 
 It takes a line LINE_INPUT.size pixels high and any width (the output of
-`digits.reading.lines.normalize_line`) and answers, for every 4 columns, the
+`digits.reading.lines.normalize_line`) and answers, for every 2 columns, the
 probabilities of blank, 0-9 and . , - ; greedy CTC decoding turns that into
 characters. No segmentation: touching and overlapping digits need none.
 """
@@ -28,26 +28,35 @@ def _conv_bn(x, filters: int, kernel=3):
     return layers.Activation("relu")(x)
 
 
-def build_crnn(widths: tuple[int, ...] = (16, 32, 64, 64, 96), context: int = 128, name: str = "crnn") -> keras.Model:
-    """(B, 32, W, 1) grey levels 0-255 -> (B, W/4, 14) probabilities of blank, 0-9, '.', ',', '-' per 4 input columns."""
+def build_crnn(widths: tuple[int, ...] = (16, 32, 64, 64, 96), context: int = 128, stride: int = 2,
+               name: str = "crnn") -> keras.Model:
+    """(B, 32, W, 1) grey levels 0-255 -> (B, W/stride, 14) probabilities of blank, 0-9, '.', ',', '-' per
+    `stride` (2 or 4) input columns. A finer stride gives CTC room between close characters: 2 reads touching
+    and thin digits better than 4 at the same cost in weights."""
     inputs = keras.Input(shape=(HEIGHT, None, 1), name="line")
     x = layers.Rescaling(1.0 / LINE_INPUT.high, name="scale_0_1")(inputs)
     x = _conv_bn(x, widths[0])
     x = layers.MaxPooling2D(2)(x)  # (B, 16, W/2, c)
     x = _conv_bn(x, widths[1])
-    x = layers.MaxPooling2D(2)(x)  # (B, 8, W/4, c)
+    x = layers.MaxPooling2D((2, stride // 2))(x)  # (B, 8, W/stride, c)
     x = _conv_bn(x, widths[2])
     x = _conv_bn(x, widths[3])
-    x = layers.MaxPooling2D((2, 1))(x)  # (B, 4, W/4, c): height shrinks, columns stay
+    x = layers.MaxPooling2D((2, 1))(x)  # (B, 4, W/stride, c): height shrinks, columns stay
     x = _conv_bn(x, widths[4])
-    x = layers.MaxPooling2D((4, 1))(x)  # (B, 1, W/4, c): one feature vector per 4 input columns
+    x = layers.MaxPooling2D((4, 1))(x)  # (B, 1, W/stride, c): one feature vector per `stride` input columns
     x = layers.Reshape((-1, widths[4]))(x)  # (B, T, c)
     x = layers.Dropout(0.2)(x)
-    x = layers.Conv1D(context, 5, padding="same", activation="relu")(x)  # context: about a digit either side
+    x = layers.Conv1D(context, 5, padding="same", activation="relu")(x)  # context: about half a digit either side
     x = layers.Conv1D(context, 5, padding="same", activation="relu")(x)
     x = layers.Dropout(0.2)(x)
     outputs = layers.Dense(len(LINE_LABELS), activation="softmax", name="characters")(x)
     return keras.Model(inputs, outputs, name=name)
+
+
+def line_stride(model: keras.Model) -> int:
+    """How many input columns a line model answers once for (its output's length divides its input's width)."""
+    width = 16 * WIDTH_STEP
+    return width // int(model.compute_output_shape((1, HEIGHT, width, 1))[1])
 
 
 @keras.saving.register_keras_serializable(package="digits")
@@ -144,7 +153,7 @@ def exact_match_rate(model: keras.Model, images: list[np.ndarray], texts: list[s
     for chunk, batch in line_batches(images, batch_size):  # 8-bit lines: pad_batch makes each batch float
         probabilities = np.asarray(model.predict(batch, verbose=0))
         for i, probs in zip(chunk, probabilities):
-            right += "".join(c.char for c in decode_line(probs, images[i])) == texts[i]
+            right += "".join(c.char for c in decode_line(probs, images[i], batch.shape[2])) == texts[i]
     return right / max(1, len(images))
 
 

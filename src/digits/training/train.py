@@ -21,11 +21,11 @@ from digits.training.augment import build_augmenter
 from digits.training.models import INPUT_SHAPE, build_model, compile_model, describe_layers
 from digits.training.registry import get_spec
 from digits.training.rejection import NON_DIGIT, calibrate, with_non_digits
-from digits.training.sequence import ExactMatch, LineBatches, make_lines
+from digits.training.sequence import ExactMatch, LineBatches, line_stride, make_lines
 
 
 REJECT_OUTPUT = "11 probabilities: digits 0-9, then 'not a digit'"
-LINE_OUTPUT = "per 4 input columns: probabilities of blank, 0-9, '.', ',', '-' (greedy CTC decoding)"
+LINE_OUTPUT = "per {stride} input columns: probabilities of blank, 0-9, '.', ',', '-' (greedy CTC decoding)"
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ def card_for_run(result: TrainResult, data_checksums: dict[str, str] | None = No
     held_out = config.validation_fraction > 0
     line = get_spec(config.model).task == "line"
     score = "val_exact" if line else "val_accuracy"  # a line counts only when read exactly
-    extra = {"input": LINE_INPUT, "labels": LINE_LABELS, "output": LINE_OUTPUT} if line else {}
+    extra = {"input": LINE_INPUT, "labels": LINE_LABELS, "output": LINE_OUTPUT.format(stride=line_stride(result.model))} if line else {}
     rejection = result.rejection or {}
     if rejection:
         extra = {"labels": OPEN_LABELS, "output": REJECT_OUTPUT, "reject_threshold": rejection["threshold"],
