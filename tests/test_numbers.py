@@ -63,6 +63,17 @@ def test_a_thin_one_between_two_digits_is_kept(bank, read):
     assert read(photo(ink))["text"] == "415"
 
 
+def test_a_one_between_digits_written_over_each_other_keeps_its_own_room():
+    """However tight a writer's gap, the renderer that makes the reader's numbers never writes a digit over a
+    narrow one (an image no one could read, with a truth that still holds the one)."""
+    block, stroke = np.full((2, 28, 28), 255, np.uint8), np.zeros((2, 28, 28), np.uint8)
+    stroke[:, 3:25, 13:15] = 255
+    bank = {**{d: block for d in range(10)}, 1: stroke}
+    tight = Style(height=60, gap=-0.5, slant=0.0, stroke=0, baseline=0.0)
+    width = {text: render_number(text, bank, np.random.default_rng(0), tight).shape[1] for text in ("1", "88", "818")}
+    assert width["818"] >= width["88"] + 0.3 * width["1"]  # its neighbours cover at most 30 % of it each
+
+
 def test_a_decimal_point_is_kept_and_a_speck_of_dust_is_not(bank, read):
     assert read(photo(written("12.5", bank)))["text"] == "12.5"
     dusty = np.pad(written("125", bank, replace(PLAIN, gap=0.5)), 20)
