@@ -14,7 +14,7 @@ import pytest
 from digits.data.synth import encode, on_paper, place
 from digits.data.synth_lines import Style, digit_bank, render_number
 from digits.reading.lines import normalize_line
-from digits.reading.numbers import read_lines
+from digits.reading.numbers import joined_ink, read_lines
 from digits.reading.predictor import load_line_reader, load_predictor
 from digits.reading.recognize import recognize
 
@@ -72,6 +72,16 @@ def test_a_one_between_digits_written_over_each_other_keeps_its_own_room():
     tight = Style(height=60, gap=-0.5, slant=0.0, stroke=0, baseline=0.0)
     width = {text: render_number(text, bank, np.random.default_rng(0), tight).shape[1] for text in ("1", "88", "818")}
     assert width["818"] >= width["88"] + 0.3 * width["1"]  # its neighbours cover at most 30 % of it each
+
+
+def test_a_pale_stroke_stays_with_the_mark_it_joins_and_a_pale_smudge_alone_does_not():
+    ink = np.zeros((40, 80), np.float32)
+    ink[5:20, 10:14] = 1.0  # the part of a digit that the binary threshold keeps
+    ink[20:35, 10:14] = 0.2  # the same stroke, written with less pressure
+    ink[10:30, 50:60] = 0.2  # a pale smudge touching no mark
+    marks = (ink > 0.5).astype(np.uint8)
+    keep = joined_ink(ink, marks)
+    assert keep[20:35, 10:14].all() and not keep[10:30, 50:60].any()
 
 
 def test_a_decimal_point_is_kept_and_a_speck_of_dust_is_not(bank, read):

@@ -51,7 +51,7 @@ REGISTRY: dict[str, ModelSpec] = {
         ModelSpec("cnn_fast_reject", "cnn_fast's recipe with the 'not a digit' class, for tests", "build_fast_reject", 225_451,
                   epochs=3, batch_size=128, learning_rate=3e-3, non_digits=0.15, **_ONE_CYCLE),
         ModelSpec("crnn", "Number reader: 5 conv/BN layers and 2 temporal convs with a CTC head; reads a line of 0-9 . , -",
-                  "build_crnn", 261_854, epochs=3, learning_rate=2e-3, lines=180_000, **_LINE),
+                  "build_crnn", 261_854, epochs=4, learning_rate=2e-3, lines=180_000, **_LINE),
         ModelSpec("crnn_fast", "The number reader's recipe in miniature, for tests: a few thousand lines, two epochs",
                   "build_crnn_fast", 261_854, epochs=2, learning_rate=3e-3, lines=1_500, **_LINE),
     )

@@ -28,7 +28,7 @@ def _conv_bn(x, filters: int, kernel=3):
     return layers.Activation("relu")(x)
 
 
-def build_crnn(widths: tuple[int, ...] = (16, 32, 64, 64, 96), context: int = 128, stride: int = 2, dilation: int = 1,
+def build_crnn(widths: tuple[int, ...] = (16, 32, 64, 64, 96), context: int = 128, stride: int = 2,
                name: str = "crnn") -> keras.Model:
     """(B, 32, W, 1) grey levels 0-255 -> (B, W/stride, 14) probabilities of blank, 0-9, '.', ',', '-' per
     `stride` (2 or 4) input columns. A finer stride gives CTC room between close characters: 2 reads touching
@@ -47,7 +47,7 @@ def build_crnn(widths: tuple[int, ...] = (16, 32, 64, 64, 96), context: int = 12
     x = layers.Reshape((-1, widths[4]))(x)  # (B, T, c)
     x = layers.Dropout(0.2)(x)
     x = layers.Conv1D(context, 5, padding="same", activation="relu")(x)  # context: about half a digit either side
-    x = layers.Conv1D(context, 5, padding="same", dilation_rate=dilation, activation="relu")(x)
+    x = layers.Conv1D(context, 5, padding="same", activation="relu")(x)
     x = layers.Dropout(0.2)(x)
     outputs = layers.Dense(len(LINE_LABELS), activation="softmax", name="characters")(x)
     return keras.Model(inputs, outputs, name=name)
