@@ -65,9 +65,11 @@ def joined_ink(ink: np.ndarray, marks: np.ndarray, faint: float | None = None) -
     digit written with less pressure (a 2 left as two dots, a 6 as a hook); a person still reads it.
     """
     faint = FAINT if faint is None else faint
-    _, labels = cv2.connectedComponents((ink > faint).astype(np.uint8), connectivity=8)
-    touched = np.unique(labels[marks > 0])
-    joined = np.isin(labels, touched[touched > 0]) | (marks > 0)
+    count, labels = cv2.connectedComponents((ink > faint).astype(np.uint8), connectivity=8)
+    touched = np.zeros(count, bool)
+    touched[labels[marks > 0]] = True
+    touched[0] = False  # the background
+    joined = touched[labels] | (marks > 0)
     return cv2.dilate(joined.astype(np.uint8), np.ones((3, 3), np.uint8))
 
 
