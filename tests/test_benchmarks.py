@@ -49,5 +49,3 @@ def test_compare_readers_scores_each_reader_on_validation_numbers(tiny_mnist_dir
     assert len(rows) == 1 and rows[0].count("%") == 6  # per reader: both seeds together, then each
     first, second = rows[0].split("|")[2:4]
     assert first == second  # the same reader on the same images scores the same
-    refused = run_script("scripts/compare_readers.py", str(shipped), "--data-dir", str(tiny_mnist_dir), "--seeds", "7")
-    assert refused.returncode != 0 and "benchmark" in refused.stderr  # the test benchmark's images choose nothing

@@ -66,12 +66,19 @@ def test_a_thin_one_between_two_digits_is_kept(bank, read):
 def test_a_one_between_digits_written_over_each_other_keeps_its_own_room():
     """However tight a writer's gap, the renderer that makes the reader's numbers never writes a digit over a
     narrow one (an image no one could read, with a truth that still holds the one)."""
-    block, stroke = np.full((2, 28, 28), 255, np.uint8), np.zeros((2, 28, 28), np.uint8)
-    stroke[:, 3:25, 13:15] = 255
-    bank = {**{d: block for d in range(10)}, 1: stroke}
+    block, faint_one = np.full((2, 28, 28), 255, np.uint8), np.zeros((2, 28, 28), np.uint8)
+    faint_one[:, :, 11:17] = 100  # a bar, fainter than its neighbours, so the columns where it still shows are known
+    bank = {**{d: block for d in range(10)}, 1: faint_one}
     tight = Style(height=60, gap=-0.5, slant=0.0, stroke=0, baseline=0.0)
-    width = {text: render_number(text, bank, np.random.default_rng(0), tight).shape[1] for text in ("1", "88", "818")}
-    assert width["818"] >= width["88"] + 0.3 * width["1"]  # its neighbours cover at most 30 % of it each
+
+    def middle_row(text: str) -> np.ndarray:
+        ink = render_number(text, bank, np.random.default_rng(0), tight)
+        return ink[ink.shape[0] // 2]
+
+    width = np.count_nonzero(middle_row("1") > 0.2)
+    between = middle_row("818")
+    showing = np.count_nonzero((between > 0.2) & (between < 0.6))
+    assert showing >= 0.25 * width  # each neighbour covers at most 30 % of it
 
 
 def test_a_pale_stroke_stays_with_the_mark_it_joins_and_a_pale_smudge_alone_does_not():

@@ -101,6 +101,8 @@ def decode_line(probabilities: np.ndarray, line_image: np.ndarray, batch_width: 
     """The characters of one line from the model's output for the batch, `batch_width` columns wide, that it
     was padded into. The output's length gives the reader's stride, so readers of any stride decode alike."""
     stride = batch_width // len(probabilities)
+    if stride * len(probabilities) != batch_width:
+        raise ValueError(f"the reader answered {len(probabilities)} columns for a line {batch_width} wide: not a whole stride")
     return decode_greedy(probabilities[: line_image.shape[1] // stride], stride)
 
 

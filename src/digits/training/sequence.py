@@ -33,6 +33,8 @@ def build_crnn(widths: tuple[int, ...] = (16, 32, 64, 64, 96), context: int = 12
     """(B, 32, W, 1) grey levels 0-255 -> (B, W/stride, 14) probabilities of blank, 0-9, '.', ',', '-' per
     `stride` (2 or 4) input columns. A finer stride gives CTC room between close characters: 2 reads touching
     and thin digits better than 4 at the same cost in weights."""
+    if stride not in (2, 4):
+        raise ValueError(f"stride {stride}: a line model answers once per 2 or 4 columns")
     inputs = keras.Input(shape=(HEIGHT, None, 1), name="line")
     x = layers.Rescaling(1.0 / LINE_INPUT.high, name="scale_0_1")(inputs)
     x = _conv_bn(x, widths[0])
@@ -46,7 +48,7 @@ def build_crnn(widths: tuple[int, ...] = (16, 32, 64, 64, 96), context: int = 12
     x = layers.MaxPooling2D((4, 1))(x)  # (B, 1, W/stride, c): one feature vector per `stride` input columns
     x = layers.Reshape((-1, widths[4]))(x)  # (B, T, c)
     x = layers.Dropout(0.2)(x)
-    x = layers.Conv1D(context, 5, padding="same", activation="relu")(x)  # context: about half a digit either side
+    x = layers.Conv1D(context, 5, padding="same", activation="relu")(x)  # context: about a third of a digit either side
     x = layers.Conv1D(context, 5, padding="same", activation="relu")(x)
     x = layers.Dropout(0.2)(x)
     outputs = layers.Dense(len(LINE_LABELS), activation="softmax", name="characters")(x)
