@@ -82,13 +82,21 @@ def test_a_one_between_digits_written_over_each_other_keeps_its_own_room():
 
 
 def test_a_pale_stroke_stays_with_the_mark_it_joins_and_a_pale_smudge_alone_does_not():
-    ink = np.zeros((40, 80), np.float32)
+    ink = np.zeros((100, 400), np.float32)
     ink[5:20, 10:14] = 1.0  # the part of a digit that the binary threshold keeps
     ink[20:35, 10:14] = 0.2  # the same stroke, written with less pressure
-    ink[10:30, 50:60] = 0.2  # a pale smudge touching no mark
+    ink[60:65, 300:305] = 0.2  # a pale smudge touching no mark
     marks = (ink > 0.5).astype(np.uint8)
     keep = joined_ink(ink, marks)
-    assert keep[20:35, 10:14].all() and not keep[10:30, 50:60].any()
+    assert keep[20:35, 10:14].all() and not keep[60:65, 300:305].any()
+
+
+def test_the_grain_of_a_dim_noisy_photo_does_not_join_a_line():
+    ink = np.random.default_rng(0).uniform(0, 0.4, (60, 200)).astype(np.float32)  # grain well above FAINT
+    ink[20:40, 50:60] = 1.0
+    marks = (ink > 0.5).astype(np.uint8)
+    keep = joined_ink(ink, marks)
+    assert keep.sum() <= 2 * cv2.dilate(marks, np.ones((3, 3), np.uint8)).sum()
 
 
 def test_a_decimal_point_is_kept_and_a_speck_of_dust_is_not(bank, read):
