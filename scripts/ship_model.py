@@ -40,8 +40,8 @@ from digits.training.export import export_onnx  # noqa: E402
 from digits.training.keras_files import find_model_file, load_keras_model  # noqa: E402
 from digits.training.models import describe_layers  # noqa: E402
 from digits.training.registry import get_spec  # noqa: E402
-from digits.training.sequence import exact_match_rate, line_stride, make_lines  # noqa: E402
-from digits.training.train import LINE_OUTPUT, predict_probabilities  # noqa: E402
+from digits.training.sequence import exact_match_rate, make_lines  # noqa: E402
+from digits.training.train import line_output, predict_probabilities  # noqa: E402
 
 TEST_LINES, TEST_SEED = 2000, 2026
 
@@ -71,7 +71,7 @@ def main() -> None:
         description=get_spec(name).description,
         architecture=describe_layers(model),
         parameters=int(model.count_params()),
-        output=LINE_OUTPUT.format(stride=line_stride(model)) if line else run_card.output,
+        output=line_output(model) if line else run_card.output,
         metrics=dataclasses.replace(run_card.metrics, validation_accuracy=validation_accuracy, validation=validation, **test_metrics),
         provenance=dataclasses.replace(
             run_card.provenance, data=mnist_checksums(args.data_dir),

@@ -59,13 +59,12 @@ def _bands(mask: np.ndarray) -> list[tuple[int, int]]:
     return [(start, end) for start, end in merged if end - start >= MIN_LINE * tallest]
 
 
-def joined_ink(ink: np.ndarray, marks: np.ndarray, faint: float | None = None) -> np.ndarray:
-    """Where the line's ink is: the marks, and ink down to `faint` (default FAINT) that joins them, one pixel wider.
+def joined_ink(ink: np.ndarray, marks: np.ndarray) -> np.ndarray:
+    """Where the line's ink is: the marks, and ink down to FAINT that joins them, one pixel wider.
 
     The marks come from a binary threshold made for finding digits, which can cut a pale stroke out of a
     digit written with less pressure (a 2 left as two dots, a 6 as a hook); a person still reads it.
     """
-    faint = FAINT if faint is None else faint
     # Never below the paper's own grain: on a dim, noisy photo the grain rises above FAINT, and would join the
     # marks into one blot. The grain is read from the paper (ink a few pixels or more from any mark, every third
     # pixel) as its upper quartile: ink is clipped at 0, so half the grain reads 0 and the quartile is the median
@@ -73,7 +72,7 @@ def joined_ink(ink: np.ndarray, marks: np.ndarray, faint: float | None = None) -
     sample = (slice(None, None, 3), slice(None, None, 3))
     paper = ink[sample][cv2.dilate(marks[sample], np.ones((3, 3), np.uint8)) == 0]
     grain = GRAIN_SIGMAS * float(np.percentile(paper, 75)) / 0.674 if paper.size else 0.0
-    faint = max(faint, grain)
+    faint = max(FAINT, grain)
     count, labels = cv2.connectedComponents((ink > faint).astype(np.uint8), connectivity=8)
     touched = np.zeros(count, bool)
     touched[labels[marks > 0]] = True

@@ -28,6 +28,11 @@ REJECT_OUTPUT = "11 probabilities: digits 0-9, then 'not a digit'"
 LINE_OUTPUT = "per {stride} input columns: probabilities of blank, 0-9, '.', ',', '-' (greedy CTC decoding)"
 
 
+def line_output(model) -> str:
+    """The card's words for a line model's output, with the stride it was built with."""
+    return LINE_OUTPUT.format(stride=line_stride(model))
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Everything that decides a training run; None means "the model's default"."""
@@ -136,7 +141,7 @@ def card_for_run(result: TrainResult, data_checksums: dict[str, str] | None = No
     held_out = config.validation_fraction > 0
     line = get_spec(config.model).task == "line"
     score = "val_exact" if line else "val_accuracy"  # a line counts only when read exactly
-    extra = {"input": LINE_INPUT, "labels": LINE_LABELS, "output": LINE_OUTPUT.format(stride=line_stride(result.model))} if line else {}
+    extra = {"input": LINE_INPUT, "labels": LINE_LABELS, "output": line_output(result.model)} if line else {}
     rejection = result.rejection or {}
     if rejection:
         extra = {"labels": OPEN_LABELS, "output": REJECT_OUTPUT, "reject_threshold": rejection["threshold"],
