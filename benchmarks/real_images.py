@@ -237,7 +237,7 @@ def speed_rows(mnist, reader, out: Path, rng: np.random.Generator, images: int =
     """p50 milliseconds from a PNG file to the answer, over `images` different 6-digit rows and pages of 4 lines
     (each read `repeat` times): one image's time says more about that image than about the reader."""
     bank = digit_bank(mnist.x_test, mnist.y_test)
-    predictor = load_predictor()
+    predictor = None  # read mode's own digit model, as `digits read` uses it
     times: dict[str, list[float]] = {"6-digit row": [], "page of 4 lines": []}
     for i in range(images):
         row = render_number("".join(str(d) for d in rng.integers(0, 10, 6)), bank, rng, random_style(rng, 60))

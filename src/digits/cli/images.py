@@ -28,7 +28,7 @@ def answer_stream(files: list[Path], model: Path | None, row: bool, explain: Pat
 
     spin = len(files) < PARALLEL_FROM or explain is not None
     predictor = None if row else load_predictor(model, spin=spin)  # numbers need only the line reader
-    reader = load_line_reader(reader_model, spin=spin) if row else None
+    reader = load_line_reader(reader_model) if row else None  # never spins: see load_line_reader
     if not explain:
         return recognize_many(predictor, files, row=row, reader=reader, min_confidence=min_confidence)
     readings = (read_image(predictor, path, row=row, reader=reader, min_confidence=min_confidence) for path in files)

@@ -8,6 +8,8 @@ cuts it, are not ink, nor (in a photo) a dark region the frame cuts. The ink the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -20,45 +22,44 @@ MAX_MARKS = 1000  # a page of numbers holds a few hundred marks at most
 FLAT = 0.03  # paper whose border varies less than this (2nd to 98th percentile) is flat: a drawing or a clean scan
 
 
-def ink_map(gray: np.ndarray) -> np.ndarray:
+@dataclass(frozen=True)
+class Paper:
+    """What the image's border says about the paper: its grey level, and whether it is flat."""
+
+    level: float  # the border's median grey level, in [0, 1]
+    flat: bool  # a drawing, a canvas export or a clean scan, rather than a photo
+
+
+def read_paper(gray: np.ndarray) -> Paper:
+    """The paper of a grey image in [0, 1], read once from its outer 3 %, where people rarely write.
+
+    Flat paper varies less than FLAT between the border's 2nd and 98th percentiles.
+    """
+    side = int(max(3, round(0.03 * min(gray.shape))))
+    border = np.concatenate([gray[:side].ravel(), gray[-side:].ravel(), gray[:, :side].ravel(), gray[:, -side:].ravel()])
+    low, level, high = np.percentile(border, [2, 50, 98])  # one partial sort for all three
+    return Paper(float(level), float(high - low) < FLAT)
+
+
+def ink_map(gray: np.ndarray, paper: Paper | None = None) -> np.ndarray:
     """Ink strength in [0, 1] (1 = strongest ink) for a grey image in [0, 1] of either polarity.
 
     On paper, ink is measured against the paper around it, as a share of that paper's brightness: a
     stroke in a shadow is as strong as the same stroke in the light, and a shadow's edge is not ink.
+    `paper` is `read_paper(gray)`, where the caller has it already.
     """
-    border = _border(gray)
-    paper = float(np.median(border))
-    light_paper = paper > 0.5
+    paper = paper or read_paper(gray)
+    light_paper = paper.level > 0.5
     ink = 1.0 - gray if light_paper else gray.astype(np.float32, copy=True)
     # A drawing, a canvas export or a clean scan has flat paper: nothing to take out, and a heavy marker
     # stroke is safe from being taken for a shadow. Photos have grain and uneven light.
-    if min(ink.shape) >= 64 and not _flat(border):
+    if min(ink.shape) >= 64 and not paper.flat:
         background, edges = _background(ink)  # uneven light, shadows and paper tint
         ink = ink - background - edges
         ink = ink / np.maximum(1.0 - background, 0.25) if light_paper else ink
     else:
-        ink = ink - (1.0 - paper if light_paper else paper)  # small or flat images: the paper's level is enough
+        ink = ink - (1.0 - paper.level if light_paper else paper.level)  # small or flat images: the paper's level is enough
     return np.clip(ink, 0.0, 1.0).astype(np.float32)
-
-
-def is_flat(gray: np.ndarray) -> bool:
-    """Whether the paper is flat (a drawing, a canvas export, a clean scan) rather than photographed."""
-    return _flat(_border(gray))
-
-
-def _flat(border: np.ndarray) -> bool:
-    return float(np.percentile(border, 98) - np.percentile(border, 2)) < FLAT
-
-
-def _border(gray: np.ndarray) -> np.ndarray:
-    """The image's outer 3 %, where people rarely write: what the paper looks like."""
-    side = int(max(3, round(0.03 * min(gray.shape))))
-    return np.concatenate([gray[:side].ravel(), gray[-side:].ravel(), gray[:, :side].ravel(), gray[:, -side:].ravel()])
-
-
-def paper_level(gray: np.ndarray) -> float:
-    """The paper's grey level, read from the image's border."""
-    return float(np.median(_border(gray)))
 
 
 def _background(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

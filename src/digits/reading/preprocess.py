@@ -13,8 +13,7 @@ import cv2
 import numpy as np
 
 from digits.card import MNIST_INPUT
-from digits.reading.ink import (TooManyMarks, drop_shadow_corners, find_marks, ink_map, ink_mask, is_flat, painted,
-                                paper_level)
+from digits.reading.ink import TooManyMarks, drop_shadow_corners, find_marks, ink_map, ink_mask, painted, read_paper
 from digits.reading.erase_lines import remove_structure
 from digits.reading.rules import LINE_FLOOR, Structure, find_structure
 
@@ -80,7 +79,8 @@ def find_ink(gray: np.ndarray, speck: float = 0.02, source_scale: float = 1.0, l
     """
     small, factor = shrink(gray)
     factor *= source_scale
-    ink = ink_map(small)
+    paper = read_paper(small)
+    ink = ink_map(small, paper)
     # The strongest ink, measured lightly smoothed: a pixel of sensor noise is not a stroke (a blank page in dim
     # light must stay blank once ink is scaled to its peak).
     peak = float(np.percentile(cv2.GaussianBlur(ink, (3, 3), 0), 99.9)) if ink.size > 1000 else float(ink.max())
@@ -95,7 +95,7 @@ def find_ink(gray: np.ndarray, speck: float = 0.02, source_scale: float = 1.0, l
     except TooManyMarks as exc:
         return f"too many marks to read ({exc.args[0]:,}): the image looks like a pattern or noise, not writing"
     if min(small.shape) >= 64:
-        darkness, photo = (small if paper_level(small) <= 0.5 else 1.0 - small), not is_flat(small)
+        darkness, photo = (small if paper.level <= 0.5 else 1.0 - small), not paper.flat
         kept = drop_shadow_corners(components, darkness, photo)
         if len(kept) < len(components):
             # Specks were judged against the biggest mark, which may have been a shadow: judge them again,

@@ -69,8 +69,9 @@ def shipped_line_reader() -> Predictor:
 @cache
 def shipped_digit_model() -> Predictor:
     """The digit model shipped with the package, loaded once per process (read mode's comb fields, refusals and
-    second opinions when no digit model is given)."""
-    return load_predictor()
+    second opinions when no digit model is given). It does not spin: in read mode it runs between the line
+    reader and the next image's preparation, whose cores spinning threads would take."""
+    return load_predictor(spin=False)
 
 
 def prepare(source: Path | bytes, row: bool = False, name: str | None = None) -> tuple[Decoded, Prepared]:
@@ -97,9 +98,9 @@ def read_image(predictor: Predictor | None, source: Path | bytes, row: bool = Fa
     return Reading(answer, decoded.gray, prepared, decoded.scale)
 
 
-def recognize(predictor: Predictor, source: Path | bytes, row: bool = False, name: str | None = None,
+def recognize(predictor: Predictor | None, source: Path | bytes, row: bool = False, name: str | None = None,
               reader: Predictor | None = None) -> dict:
-    """The JSON answer for one image: `read` mode when row=True, else `predict` mode."""
+    """The JSON answer for one image: `read` mode when row=True, else `predict` mode (see `read_image`)."""
     return read_image(predictor, source, row=row, name=name, reader=reader).answer
 
 

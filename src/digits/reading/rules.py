@@ -250,6 +250,8 @@ def find_structure(ink: np.ndarray, floor: float = LINE_FLOOR) -> Structure:
     # A printed line crosses most of the picture; a stroke of writing seldom does (and then the writing
     # left beside it, measured once every such run is set aside, is about as big as the stroke).
     spanning = {horizontal: _spanning(segments, SPAN * (w if horizontal else h)) for horizontal, segments in found.items()}
+    if not any(spanning.values()):
+        return Structure(np.zeros_like(binary), floor=floor)  # nothing lines up across half the picture: no line, no field
     size = _writing_size(binary, _pixels(binary.shape, [p for groups in spanning.values() for g in groups for p in g["pieces"]]))
     if size < 0.03 * min(h, w):
         size = 0  # only dust is left beside the long runs: they are the writing (a "1" among specks), unless ruled
