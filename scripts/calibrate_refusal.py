@@ -37,8 +37,9 @@ def main() -> None:
         parser.error(f"{args.model}: the model {card.name!r} has no 'not a digit' class")
     training = card.provenance.training
     fraction, seed = float(training.get("validation_fraction") or 0.1), int(training.get("seed") or 42)
+    split_seed = int(training.get("split_seed", seed))  # cards older than split_seed split with the seed itself
     mnist = load_mnist(args.data_dir, splits=("train",))
-    _, _, x_val, _ = split_validation(mnist.x_train, mnist.y_train, fraction, seed)
+    _, _, x_val, _ = split_validation(mnist.x_train, mnist.y_train, fraction, split_seed)
     chosen = calibrate(lambda images: predictor.scores(images)[1], x_val, seed + 2)  # the seeds `digits train` uses
     card = dataclasses.replace(
         card, reject_threshold=chosen["threshold"], reject_narrow_threshold=chosen["narrow_threshold"],

@@ -54,3 +54,13 @@ def test_validation_fraction_zero_trains_on_every_training_image(tiny_mnist):
     result = train_model(TrainConfig(model="dense", epochs=1, batch_size=100, validation_fraction=0), tiny_mnist, callbacks=[CountSteps()])
     assert set(result.history) == {"loss", "accuracy"}  # nothing held out, nothing validated
     assert seen == [len(tiny_mnist.x_train) // 100]  # every one of the 600 tiny training images
+
+
+def test_the_validation_split_stays_put_when_only_the_seed_changes(tiny_mnist):
+    """Two models trained with different seeds are validated on the same held-out digits."""
+    from digits.training.train import TrainConfig, _split
+
+    first, second = _split(TrainConfig(model="dense", seed=42), tiny_mnist), _split(TrainConfig(model="dense", seed=43), tiny_mnist)
+    assert np.array_equal(first[2], second[2]) and np.array_equal(first[0], second[0])
+    other = _split(TrainConfig(model="dense", split_seed=7), tiny_mnist)
+    assert not np.array_equal(first[2], other[2])

@@ -49,7 +49,8 @@ def train(
     model: Annotated[str, typer.Option("--model", "-m", help="Registered model name (see `digits models`).")],
     epochs: Annotated[Optional[int], typer.Option(min=1, help="Epochs (default: the model's).")] = None,
     batch_size: Annotated[Optional[int], typer.Option(min=1, help="Batch size (default: the model's).")] = None,
-    seed: Annotated[int, typer.Option(help="Random seed for the split, initialisation and shuffling.")] = 42,
+    seed: Annotated[int, typer.Option(help="Random seed for initialisation, training data and shuffling.")] = 42,
+    split_seed: Annotated[int, typer.Option(help="Random seed of the held-out validation split: keep it to compare models trained with different --seed.")] = 42,
     validation_fraction: Annotated[float, typer.Option(min=0.0, max=0.5, help="Share of the training set held out for validation; 0 refits on all of it (once a recipe is chosen).")] = 0.1,
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="Run folder (default: runs/MODEL-TIMESTAMP).")] = None,
     overwrite: Annotated[bool, typer.Option(help="Allow writing into an existing, non-empty --out folder.")] = False,
@@ -73,7 +74,8 @@ def train(
     mnist = load_mnist(folder)
     if extra_data is not None:
         mnist = add_extra_training(mnist, extra_data)
-    config = TrainConfig(model=model, epochs=epochs, batch_size=batch_size, seed=seed, validation_fraction=validation_fraction).resolved()
+    config = TrainConfig(model=model, epochs=epochs, batch_size=batch_size, seed=seed, split_seed=split_seed,
+                         validation_fraction=validation_fraction).resolved()
     out.print(f"training [bold]{model}[/] for {config.epochs} epochs (batch {config.batch_size}, seed {seed})")
     with make_progress(err) as progress:
         result = train_model(config, mnist, callbacks=[RichEpochProgress(progress, config.epochs)])

@@ -41,7 +41,10 @@ class TrainConfig:
     epochs: int | None = None
     batch_size: int | None = None
     learning_rate: float | None = None
-    seed: int = 42
+    seed: int = 42  # initialisation, training data and shuffling
+    # The held-out split has its own seed, so that models trained with different seeds are validated on the same
+    # digits (and compare_readers' validation numbers, made from that split, stay unseen by every one of them).
+    split_seed: int = 42
     validation_fraction: float = 0.1  # 0: no hold-out, for refitting a recipe chosen on validation
     lines: int | None = None  # line models: how many written numbers to render for training
 
@@ -71,7 +74,7 @@ class TrainResult:
 def _split(config: TrainConfig, data: Mnist) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
     """(x_fit, y_fit, x_val, y_val) from the training set; no validation part when the fraction is 0."""
     if config.validation_fraction > 0:
-        return split_validation(data.x_train, data.y_train, config.validation_fraction, config.seed)
+        return split_validation(data.x_train, data.y_train, config.validation_fraction, config.split_seed)
     # The final refit of a recipe already chosen on a validation split: every training image counts.
     return data.x_train, data.y_train, None, None
 
