@@ -13,8 +13,8 @@ import pytest
 
 from digits.data.synth import encode, on_paper, place
 from digits.data.synth_lines import Style, digit_bank, render_number
-from digits.reading.lines import normalize_line
-from digits.reading.numbers import joined_ink, read_lines
+from digits.reading.lines import PAD, normalize_line
+from digits.reading.numbers import joined_ink, prepare_page, read_lines
 from digits.reading.predictor import load_line_reader, load_predictor
 from digits.reading.recognize import recognize
 
@@ -97,6 +97,23 @@ def test_the_grain_of_a_dim_noisy_photo_does_not_join_a_line():
     marks = (ink > 0.5).astype(np.uint8)
     keep = joined_ink(ink, marks)
     assert keep.sum() <= 2 * cv2.dilate(marks, np.ones((3, 3), np.uint8)).sum()
+
+
+def test_a_point_of_two_pixels_reaches_the_reader_and_a_pixel_of_dust_does_not():
+    """A point pressed lightly beside digits 30 pixels high leaves 2 pixels in the binary ink (the bar elsewhere
+    is 3): it stays in the line the reader sees. One pixel of dust between two digits does not."""
+    ink = np.zeros((70, 150), np.float32)
+    for x in (20, 60, 100):
+        ink[20:50, x : x + 5] = 1.0  # three strokes, 30 high
+    ink[47:49, 40:43] = 0.7  # the point, at the baseline between the first two
+    ink[35, 82] = 1.0  # the dust, between the other two
+    (line,) = prepare_page(1.0 - ink).lines
+
+    def seen(x: int) -> float:
+        column = int(round(PAD + (x - line.x0) * line.scale))
+        return float(line.image[:, column - 2 : column + 3].max())
+
+    assert seen(41) > 100 and seen(82) == 0
 
 
 def test_a_decimal_point_is_kept_and_a_speck_of_dust_is_not(bank, read):

@@ -23,6 +23,9 @@ MIN_LINE = 0.35  # a band shorter than this share of the tallest is a speck or a
 # Marks below this share of the biggest are dust. A point drawn with a fine pen beside a number whose digits touch
 # (one big mark) is smaller than 0.6 % of it: at that bar, numbers made from validation digits lost their points.
 SPECK = 0.002
+# ...and a mark of this many pixels counts (3 elsewhere): a point pressed no wider than the pen, beside digits 30
+# pixels high, is 2 pixels once a photo blurs it (on validation numbers with such points, 3 lost 2 % of decimals).
+SMALLEST = 2
 # Ink this weak (a share of the page's strongest) still belongs to a line where it joins one of its marks.
 FAINT = 0.15
 GRAIN_SIGMAS = 3.0  # a faint stroke must stand this many standard deviations of the paper's grain above it
@@ -101,7 +104,7 @@ def find_lines(marks: Marks) -> Page:
 
 def prepare_page(gray: np.ndarray, source_scale: float = 1.0) -> Page:
     """A grey image -> its lines, ready for the model (boxes in the file's pixels; see `find_ink`)."""
-    marks = find_ink(gray, speck=SPECK, source_scale=source_scale)
+    marks = find_ink(gray, speck=SPECK, source_scale=source_scale, smallest=SMALLEST)
     if isinstance(marks, str):
         return Page([], [], marks)
     field = find_field(marks)
