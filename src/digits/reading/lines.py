@@ -21,7 +21,8 @@ HEIGHT = LINE_INPUT.size
 TEXT = LINE_INPUT.box
 # Readers answer once per 2 or 4 input columns (their stride, which `decode_line` reads off the output's length);
 # a line's width is a multiple of the coarsest, so every answer column maps to whole input columns.
-MAX_STRIDE = 4
+STRIDES = (2, 4)
+MAX_STRIDE = max(STRIDES)
 PAD = 6  # blank columns left and right of the text, so the first and last characters have context
 INK_FLOOR = 0.2  # what counts as ink when finding the text's extent
 DIGIT_CLASSES = slice(LINE_LABELS.index("0"), LINE_LABELS.index("9") + 1)  # the model's outputs for 0-9, in order

@@ -17,7 +17,7 @@ from keras import layers, ops
 
 from digits.card import LINE_INPUT, LINE_LABELS
 from digits.data.synth_lines import random_number_text, random_style, render_number, stroke_ones
-from digits.reading.lines import HEIGHT, WIDTH_STEP, decode_line, line_batches, normalize_line, pad_batch, padded_width
+from digits.reading.lines import HEIGHT, STRIDES, WIDTH_STEP, decode_line, line_batches, normalize_line, pad_batch, padded_width
 
 STROKE_ONES = 0.25  # share of training numbers whose ones are single pen strokes rather than MNIST's
 
@@ -33,8 +33,8 @@ def build_crnn(widths: tuple[int, ...] = (16, 32, 64, 64, 96), context: int = 12
     """(B, 32, W, 1) grey levels 0-255 -> (B, W/stride, 14) probabilities of blank, 0-9, '.', ',', '-' per
     `stride` (2 or 4) input columns. A finer stride gives CTC room between close characters: 2 reads touching
     and thin digits better than 4 at the same cost in weights."""
-    if stride not in (2, 4):
-        raise ValueError(f"stride {stride}: a line model answers once per 2 or 4 columns")
+    if stride not in STRIDES:
+        raise ValueError(f"stride {stride}: a line model answers once per {' or '.join(map(str, STRIDES))} columns")
     inputs = keras.Input(shape=(HEIGHT, None, 1), name="line")
     x = layers.Rescaling(1.0 / LINE_INPUT.high, name="scale_0_1")(inputs)
     x = _conv_bn(x, widths[0])
