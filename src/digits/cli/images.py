@@ -27,7 +27,7 @@ def answer_stream(files: list[Path], model: Path | None, row: bool, explain: Pat
     from digits.reading.recognize import PARALLEL_FROM, read_image, recognize_many
 
     spin = len(files) < PARALLEL_FROM or explain is not None
-    predictor = None if row else load_predictor(model, spin=spin)  # numbers need only the line reader
+    predictor = None if row else load_predictor(model, spin=spin)  # numbers: the line reader and the shipped digit model
     reader = load_line_reader(reader_model) if row else None  # never spins: see load_line_reader
     if not explain:
         return recognize_many(predictor, files, row=row, reader=reader, min_confidence=min_confidence)

@@ -48,7 +48,7 @@ def ink_map(gray: np.ndarray, paper: Paper | None = None) -> np.ndarray:
     stroke in a shadow is as strong as the same stroke in the light, and a shadow's edge is not ink.
     `paper` is `read_paper(gray)`, where the caller has it already.
     """
-    paper = paper or read_paper(gray)
+    paper = read_paper(gray) if paper is None else paper
     light_paper = paper.level > 0.5
     ink = 1.0 - gray if light_paper else gray.astype(np.float32, copy=True)
     # A drawing, a canvas export or a clean scan has flat paper: nothing to take out, and a heavy marker

@@ -25,7 +25,7 @@ MIN_LINE = 0.35  # a band shorter than this share of the tallest is a speck or a
 SPECK = 0.002
 # ...and a mark of this many pixels counts (3 elsewhere): a point pressed no wider than the pen, beside digits 30
 # pixels high, is 2 pixels once a photo blurs it (on validation numbers with such points, 3 lost 2 % of decimals).
-SMALLEST = 2
+SMALLEST_MARK = 2
 # Ink this weak (a share of the page's strongest) still belongs to a line where it joins one of its marks.
 FAINT = 0.15
 GRAIN_SIGMAS = 3.0  # a faint stroke must stand this many standard deviations of the paper's grain above it
@@ -104,7 +104,7 @@ def find_lines(marks: Marks) -> Page:
 
 def prepare_page(gray: np.ndarray, source_scale: float = 1.0) -> Page:
     """A grey image -> its lines, ready for the model (boxes in the file's pixels; see `find_ink`)."""
-    marks = find_ink(gray, speck=SPECK, source_scale=source_scale, smallest=SMALLEST)
+    marks = find_ink(gray, speck=SPECK, source_scale=source_scale, smallest=SMALLEST_MARK)
     if isinstance(marks, str):
         return Page([], [], marks)
     field = find_field(marks)
