@@ -87,7 +87,8 @@ class Scorer:
         self.mode, self.min_confidence = mode, min_confidence
         # One thread each: the actors share the cores with the preparation tasks.
         if mode == "number":
-            self.predictor, self.reader = None, load_line_reader(path, threads=1, spin=False)
+            # Read mode's digit model (refusals, second opinions, form fields) is the shipped one, as in `digits read`.
+            self.predictor, self.reader = load_predictor(threads=1, spin=False), load_line_reader(path, threads=1, spin=False)
             self.model_name = self.reader.card.name
         else:
             self.predictor, self.reader = load_predictor(path, threads=1, spin=False), None
