@@ -138,9 +138,8 @@ class TooManyMarks(Exception):
     """More marks than any page of digits holds: a pattern, a texture or noise."""
 
 
-def find_marks(mask: np.ndarray, speck: float = 0.02, smallest: int = 3) -> list[dict]:
-    """Connected marks big enough to be part of a digit, each with its box and own mask: at least `speck` of
-    the biggest mark and `smallest` pixels.
+def find_marks(mask: np.ndarray, speck: float = 0.02) -> list[dict]:
+    """Connected marks big enough to be part of a digit, each with its box and own mask.
 
     Raises TooManyMarks past MAX_MARKS, counted before any per-mark work, so that grouping
     (which compares marks with each other) never sees a pathological image.
@@ -152,7 +151,7 @@ def find_marks(mask: np.ndarray, speck: float = 0.02, smallest: int = 3) -> list
     heights = stats[1:, cv2.CC_STAT_HEIGHT]
     biggest = areas.max()
     min_height = max(4, 0.03 * min(mask.shape))
-    kept = np.flatnonzero(areas >= max(smallest, speck * biggest)) + 1  # smaller: specks, dust, noise, JPEG blocks
+    kept = np.flatnonzero(areas >= max(3, speck * biggest)) + 1  # smaller: specks, dust, noise, JPEG blocks
     if len(kept) > MAX_MARKS:
         raise TooManyMarks(len(kept))
     components = []

@@ -69,12 +69,11 @@ NO_INK = "no ink: the image is blank or has too little contrast"
 ONLY_SPECKS = "no digit-sized marks, only specks"
 
 
-def find_ink(gray: np.ndarray, speck: float = 0.02, source_scale: float = 1.0, lines: bool = True,
-             smallest: int = 3) -> Marks | str:
+def find_ink(gray: np.ndarray, speck: float = 0.02, source_scale: float = 1.0, lines: bool = True) -> Marks | str:
     """The marks in a grey image, or why there are none (a reason for the user).
 
-    Marks smaller than `speck` times the biggest, or than `smallest` pixels, are dust; reading numbers
-    asks for lower bars than the defaults, so that a decimal point survives beside large digits.
+    Marks smaller than `speck` times the biggest are dust; reading numbers asks for a
+    lower bar than the default, so that a decimal point survives beside large digits.
     `source_scale` is `gray`'s size relative to the file's, so boxes map back to the file.
     `lines=False` leaves printed lines in (see `segment`).
     """
@@ -92,7 +91,7 @@ def find_ink(gray: np.ndarray, speck: float = 0.02, source_scale: float = 1.0, l
     ink = remove_structure(ink, structure) if structure is not None else ink
     mask = ink_mask(ink)
     try:
-        components = find_marks(mask, speck, smallest)
+        components = find_marks(mask, speck)
     except TooManyMarks as exc:
         return f"too many marks to read ({exc.args[0]:,}): the image looks like a pattern or noise, not writing"
     if min(small.shape) >= 64:
@@ -105,7 +104,7 @@ def find_ink(gray: np.ndarray, speck: float = 0.02, source_scale: float = 1.0, l
             shadows = painted(mask.shape, [c for c in components if id(c) not in kept_ids]) > 0
             mask, ink = np.where(shadows, 0, mask).astype(np.uint8), np.where(shadows, 0.0, ink).astype(np.float32)
             try:
-                kept = drop_shadow_corners(find_marks(mask, speck, smallest), darkness, photo)
+                kept = drop_shadow_corners(find_marks(mask, speck), darkness, photo)
             except TooManyMarks:
                 pass  # with the lower bar, the noise counts as marks: keep the first judgement
         components = kept
