@@ -41,14 +41,13 @@ def read_paper(gray: np.ndarray) -> Paper:
     return Paper(float(level), float(high - low) < FLAT)
 
 
-def ink_map(gray: np.ndarray, paper: Paper | None = None) -> np.ndarray:
+def ink_map(gray: np.ndarray, paper: Paper) -> np.ndarray:
     """Ink strength in [0, 1] (1 = strongest ink) for a grey image in [0, 1] of either polarity.
 
     On paper, ink is measured against the paper around it, as a share of that paper's brightness: a
     stroke in a shadow is as strong as the same stroke in the light, and a shadow's edge is not ink.
-    `paper` is `read_paper(gray)`, where the caller has it already.
+    `paper` is `read_paper(gray)`: the caller reads it once and uses it again.
     """
-    paper = read_paper(gray) if paper is None else paper
     light_paper = paper.level > 0.5
     ink = 1.0 - gray if light_paper else gray.astype(np.float32, copy=True)
     # A drawing, a canvas export or a clean scan has flat paper: nothing to take out, and a heavy marker
