@@ -118,6 +118,19 @@ def test_a_point_the_marks_miss_reaches_the_reader_and_a_speck_of_dust_does_not(
     assert seen(41) > 100 and seen(82) == 0
 
 
+def test_a_commas_pale_tail_below_the_digits_stays_in_its_line_and_the_next_line_keeps_its_own_rows():
+    """The marks' threshold misses a comma's thin tail below the baseline; cut there, the comma reaches the reader
+    as a point. The line grows over the rows its joined ink runs on into, but not into the line below."""
+    ink = np.zeros((130, 150), np.float32)
+    for x in (20, 60, 100):
+        ink[20:50, x : x + 5] = 1.0  # a line of three strokes, 30 high
+        ink[80:110, x : x + 5] = 1.0  # and another below it
+    ink[44:50, 40:46] = 1.0  # the comma's point, on the baseline
+    ink[50:58, 41:44] = 0.3  # its tail, pale: below the marks' threshold, above FAINT
+    first, second = prepare_page(1.0 - ink).lines
+    assert first.y0 + first.height >= 57  # the tail is in the line
+    assert second.y0 == 80 and second.height == 30
+
 def test_a_decimal_point_is_kept_and_a_speck_of_dust_is_not(bank, read):
     assert read(photo(written("12.5", bank)))["text"] == "12.5"
     dusty = np.pad(written("125", bank, replace(PLAIN, gap=0.5)), 20)

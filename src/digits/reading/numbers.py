@@ -19,6 +19,7 @@ from digits.reading.preprocess import Marks, find_ink
 from digits.reading.refusal import LoneMark, lone_marks
 
 MERGE_GAP = 0.25  # bands of ink closer than this share of the line height belong to one line (a dot, a comma's tail)
+SOFT_EDGE = 2  # rows of pale ink past a band's marks that are only its strokes' soft edge
 MIN_LINE = 0.35  # a band shorter than this share of the tallest is a speck or a stray stroke, not a line
 # Marks below this share of the biggest are dust. A point drawn with a fine pen beside a number whose digits touch
 # (one big mark) is smaller than 0.6 % of it: at that bar, numbers made from validation digits lost their points.
@@ -66,8 +67,8 @@ def _bands(mask: np.ndarray) -> list[tuple[int, int]]:
 
 
 def joined_ink(ink: np.ndarray, marks: np.ndarray) -> np.ndarray:
-    """Where the line's ink is: the marks, ink down to FAINT that joins them, and strong blobs of ink apart from
-    them (points too small for the marks; see STRONG), one pixel wider.
+    """Where the line's ink is (a 0/1 mask): the marks, ink down to FAINT that joins them, and strong blobs of ink
+    apart from them (points too small for the marks; see STRONG).
 
     The marks come from a binary threshold made for finding digits, which can cut a pale stroke out of a
     digit written with less pressure (a 2 left as two dots, a 6 as a hook), or miss a small point; a person
@@ -88,16 +89,40 @@ def joined_ink(ink: np.ndarray, marks: np.ndarray) -> np.ndarray:
     strong[labels[ink >= STRONG]] = True
     touched |= strong & (np.bincount(labels.ravel(), minlength=count) >= POINT)
     touched[0] = False  # the background
-    joined = touched[labels] | (marks > 0)
-    return cv2.dilate(joined.astype(np.uint8), np.ones((3, 3), np.uint8))
+    return (touched[labels] | (marks > 0)).astype(np.uint8)
+
+
+def _with_joined_rows(bands: list[tuple[int, int]], joined: np.ndarray) -> list[tuple[int, int]]:
+    """Each band grown up and down over the rows its joined ink (see `joined_ink`) runs on into, never into a
+    neighbouring band.
+
+    The bands come from the marks, whose threshold can miss a comma's thin tail below the digits (or a pale
+    stroke's top); cut there, a comma reaches the reader as a point.
+    """
+    inked = joined.any(axis=1)
+    grown = []
+    for i, (top, bottom) in enumerate(bands):
+        floor = grown[-1][1] if grown else 0
+        ceiling = bands[i + 1][0] if i + 1 < len(bands) else len(inked)
+        start, end = top, bottom
+        while start > floor and inked[start - 1]:
+            start -= 1
+        while end < ceiling and inked[end]:
+            end += 1
+        # A stroke's soft edge, a row or two past the marks, leaves the band as it was: moving the line's extent
+        # by it changes the scale the reader sees, not what it reads.
+        grown.append((start if top - start > SOFT_EDGE else top, end if end - bottom > SOFT_EDGE else bottom))
+    return grown
 
 
 def find_lines(marks: Marks) -> Page:
     """The text lines among the marks: horizontal bands of ink, each cut to its ink and normalised."""
     clean = painted(marks.mask.shape, marks.components)  # only marks that may be writing: specks are already gone
-    keep = joined_ink(marks.ink, clean)
+    joined = joined_ink(marks.ink, clean)
+    keep = cv2.dilate(joined, np.ones((3, 3), np.uint8))  # one pixel wider: the soft edge of every stroke
     lines, boxes, lone = [], [], []
-    for start, end in _bands(clean):
+    bands = _bands(clean)
+    for (start, end), (marks_start, marks_end) in zip(_with_joined_rows(bands, joined), bands):
         band = marks.ink[start:end] * keep[start:end]
         columns = np.flatnonzero(keep[start:end].any(axis=0))
         left, right = int(columns[0]), int(columns[-1]) + 1
@@ -106,7 +131,7 @@ def find_lines(marks: Marks) -> Page:
             continue
         lines.append(line)
         boxes.append(tuple(int(round(v / marks.factor)) for v in (left, start, right - left, end - start)))
-        lone.append(lone_marks(marks.components, marks.ink, start, end))
+        lone.append(lone_marks(marks.components, marks.ink, marks_start, marks_end))  # the marks' own rows
     return Page(lines, boxes, None if lines else "no line of writing found", marks.factor, lone=lone)
 
 
