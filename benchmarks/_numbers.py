@@ -19,7 +19,7 @@ import numpy as np
 from digits.data.synth import encode, on_paper, place, row_ink
 from digits.data.synth_lines import random_number_text, random_style, render_number
 
-READER_REV = "af9c80f"  # the number reader as released before its stride-2 model (one answer per 2 columns, not 4)
+READER_REV = "7e39f01"  # the number reader as last released: before lines kept their commas' tails
 # Points and commas as wide as the digits' own strokes, as a person presses them: drawn a little larger than
 # the pen-wide points the reader trained on, so the benchmark does not share the training renderer's choice.
 DOTS = "stroke"

@@ -36,7 +36,11 @@ def main() -> None:
     if not predictor.rejects:
         parser.error(f"{args.model}: the model {card.name!r} has no 'not a digit' class")
     training = card.provenance.training
-    fraction, seed = float(training.get("validation_fraction") or 0.1), int(training.get("seed") or 42)
+    stored = training.get("validation_fraction")  # missing on cards older than the field: `digits train`'s 0.1
+    fraction, seed = 0.1 if stored is None else float(stored), int(training.get("seed") or 42)
+    if fraction <= 0:
+        parser.error(f"{args.model}: the model was trained on every training digit (validation fraction 0), so none "
+                     "is held out to choose thresholds on")
     split_seed = int(training.get("split_seed", seed))  # cards older than split_seed split with the seed itself
     mnist = load_mnist(args.data_dir, splits=("train",))
     _, _, x_val, _ = split_validation(mnist.x_train, mnist.y_train, fraction, split_seed)

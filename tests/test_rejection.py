@@ -169,6 +169,23 @@ def test_calibrate_refusal_writes_both_thresholds_into_a_runs_card(reject_run, t
     assert again.metrics.validation_digits_rejected is not None and "thresholds" in result.stdout
 
 
+def test_calibrate_refusal_refuses_a_model_that_held_no_digits_out(reject_run, tiny_mnist_dir, tmp_path):
+    """A refit on every training digit has no validation split: thresholds chosen on its own training digits
+    would refuse too few, so the script says so instead of picking a split the model trained on."""
+    run, _ = reject_run
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    card = read_card(copy / runfolder.CARD)
+    training = {**card.provenance.training, "validation_fraction": 0.0}
+    write_card(dataclasses.replace(card, provenance=dataclasses.replace(card.provenance, training=training)), copy / runfolder.CARD)
+    written = (copy / runfolder.CARD).read_bytes()
+    script = Path(__file__).resolve().parent.parent / "scripts" / "calibrate_refusal.py"
+    result = subprocess.run([sys.executable, str(script), str(copy), "--data-dir", str(tiny_mnist_dir)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2 and "validation fraction 0" in result.stderr, result.stderr[-2000:]
+    assert (copy / runfolder.CARD).read_bytes() == written  # the card is left as it was
+
+
 def test_only_marks_drawn_with_a_pen_take_the_second_look():
     """A heavy stroke made narrower closes its loops into a blot: such marks keep their first look alone."""
     from digits.reading.second_look import drawn_with_a_pen, second_look
