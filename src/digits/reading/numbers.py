@@ -101,17 +101,28 @@ def _with_joined_rows(bands: list[tuple[int, int]], joined: np.ndarray, marks: n
     The bands come from the marks, whose threshold can miss a comma's thin tail below the digits (or a pale
     stroke's top); cut there, a comma reaches the reader as a point.
     """
-    _, pieces = cv2.connectedComponents(joined, connectivity=8)
-    touching = np.zeros(int(pieces.max()) + 1, bool)
+    pieces, touching = None, None
     grown = []
     for i, (top, bottom) in enumerate(bands):
         floor = grown[-1][1] if grown else 0
         ceiling = bands[i + 1][0] if i + 1 < len(bands) else len(joined)
+        # Ink joined to the band and running past its soft edge crosses the first row beyond it: most bands have
+        # none there, and are left as they are without labelling anything.
+        down, up = bottom + SOFT_EDGE, top - SOFT_EDGE - 1
+        if not ((down < ceiling and joined[down].any()) or (up >= floor and joined[up].any())):
+            grown.append((top, bottom))
+            continue
+        if pieces is None:
+            count, pieces = cv2.connectedComponents(joined, connectivity=8)
+            touching = np.zeros(count, bool)
         touching[:] = False
         touching[pieces[top:bottom][marks[top:bottom] > 0]] = True
         touching[0] = False  # the background
-        rows = np.flatnonzero(touching[pieces[floor:ceiling]].any(axis=1)) + floor
-        start, end = (int(rows[0]), int(rows[-1]) + 1) if len(rows) else (top, bottom)
+        start, end = top, bottom
+        while start > floor and touching[pieces[start - 1]].any():  # a piece's rows run on without a gap
+            start -= 1
+        while end < ceiling and touching[pieces[end]].any():
+            end += 1
         # A stroke's soft edge, a row or two past the marks, leaves the band as it was: moving the line's extent
         # by it changes the scale the reader sees, not what it reads.
         grown.append((start if top - start > SOFT_EDGE else top, end if end - bottom > SOFT_EDGE else bottom))
