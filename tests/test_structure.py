@@ -92,6 +92,29 @@ def test_a_printed_line_is_removed_on_the_image_edge_and_where_its_print_is_heav
     assert not clean[0:4, 20:580].any() and not clean[148:155, 20:580].any()
 
 
+
+def _digits_whose_tops_line_up() -> np.ndarray:
+    """A tightly cropped number whose middle digits' tops close into one bar (a 5's top, a 7's, a 4's bar
+    touching the next digit), with a digit beyond the bar on each side."""
+    ink = np.zeros((200, 400), np.float32)
+    ink[60:66, 70:300] = 1.0  # the tops, one bar inside the number
+    for x in (70, 140, 210, 294):
+        ink[60:130, x : x + 6] = 1.0  # the middle digits' stems hang from it
+    ink[60:130, 20:26] = ink[60:130, 350:356] = 1.0  # the first and the last digit stand apart
+    return ink
+
+
+def test_the_tops_of_digits_at_one_height_are_no_printed_line():
+    assert not find_structure(_digits_whose_tops_line_up()).removed.any()
+
+
+def test_a_printed_line_that_runs_past_the_writing_on_one_side_is_removed():
+    ink = _digits_whose_tops_line_up()
+    ink[150:153, 60:395] = 1.0  # an underline from under the second digit to past the last
+    removed = find_structure(ink).removed
+    assert removed[151, 100] and removed[151, 390]
+    assert not removed[60:66].any()  # the tops stay writing
+
 @pytest.mark.parametrize("seed", [6, 8, 11, 24])
 def test_a_small_digit_on_squared_paper_keeps_the_strokes_that_run_beside_the_grid(predictor, handwritten, seed):
     # Digits three squares tall: their strokes run beside grid lines and once merged with them (these

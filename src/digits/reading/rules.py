@@ -4,8 +4,10 @@ A printed line is long, thin and straight; a digit's strokes are not much
 longer than the digit. So: find straight runs of ink in each direction
 (a morphological opening with a thin kernel), join the pieces of a slightly
 tilted or faint line, and call a run a line when it crosses at least half the
-picture and is much longer than the writing left once such runs are set
-aside (and, on a page of several lines, not much thicker than they are). A
+picture, is much longer than the writing left once such runs are set
+aside, reaches at least as far as that writing on one side (the tops of
+digits written at one height close into a run inside the number), and, on
+a page of several lines, is not much thicker than the others. A
 row of boxes whose walls stand between two such lines is a comb field: its
 boxes are returned so that each can be read as one character.
 `erase_lines.remove_structure` then takes the lines out of the ink.
@@ -151,15 +153,25 @@ def _pixels(shape: tuple[int, int], segments: list[dict]) -> np.ndarray:
     return mask
 
 
-def _writing_size(binary: np.ndarray, candidates: np.ndarray) -> int:
-    """The extent (longer side) of the biggest mark left when every candidate line is set aside; 0 if none."""
+def _writing(binary: np.ndarray, candidates: np.ndarray) -> tuple[int, tuple[int, int, int, int]]:
+    """The marks left when every candidate line is set aside (dust aside): the extent (longer side) of the
+    biggest, 0 if none; and the box (x0, y0, x1, y1) around them all."""
     rest = binary & (1 - cv2.dilate(candidates, np.ones((5, 5), np.uint8)))  # a line's blurred fringe goes with it
     count, _, stats, _ = cv2.connectedComponentsWithStats(rest, connectivity=8)
     if count <= 1:
-        return 0
+        return 0, (0, 0, 0, 0)
     areas = stats[1:, cv2.CC_STAT_AREA]
     big = stats[1:][areas >= min(areas.max(), max(4, 0.05 * areas.max()))]
-    return int(np.max(np.maximum(big[:, cv2.CC_STAT_WIDTH], big[:, cv2.CC_STAT_HEIGHT])))
+    x, y, w, h = (big[:, k] for k in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT))
+    return int(np.max(np.maximum(w, h))), (int(x.min()), int(y.min()), int((x + w).max()), int((y + h).max()))
+
+
+def _runs_past(group: dict, writing: tuple[int, int, int, int], horizontal: bool) -> bool:
+    """Whether a line reaches at least as far as the writing on one side: ruled and squared paper, a field's
+    edges and a margin do; a run that the tops of digits written at one height close inside a tightly
+    cropped number does not (it starts after the first digit and ends before the last)."""
+    first, last = (writing[0], writing[2]) if horizontal else (writing[1], writing[3])
+    return group["start"] <= first or group["end"] >= last
 
 
 def _only_lines(groups: list[dict]) -> bool:
@@ -173,7 +185,7 @@ def _only_lines(groups: list[dict]) -> bool:
 
 def _spanning(segments: list[dict], extent: float) -> list[dict]:
     """Runs that lie on one straight line, grouped, where the group reaches at least `extent` (a faint
-    printed line breaks into pieces; the pieces of one line line up): {"pieces", "centre", "extent"}."""
+    printed line breaks into pieces; the pieces of one line line up): {"pieces", "centre", "extent", "start", "end"}."""
     ordered = sorted(segments, key=lambda s: -s["length"])
     groups, used = [], set()
     for i, seed in enumerate(ordered):
@@ -188,7 +200,8 @@ def _spanning(segments: list[dict], extent: float) -> list[dict]:
         first = min(ordered[j]["start"] for j in members)
         reach = max(ordered[j]["start"] + ordered[j]["length"] for j in members) - first
         if reach >= extent:
-            groups.append({"pieces": [ordered[j] for j in members], "centre": seed["centre"], "extent": reach})
+            groups.append({"pieces": [ordered[j] for j in members], "centre": seed["centre"], "extent": reach,
+                           "start": first, "end": first + reach})
             used.update(members)
     return groups
 
@@ -252,7 +265,7 @@ def find_structure(ink: np.ndarray, floor: float = LINE_FLOOR) -> Structure:
     spanning = {horizontal: _spanning(segments, SPAN * (w if horizontal else h)) for horizontal, segments in found.items()}
     if not any(spanning.values()):
         return Structure(np.zeros_like(binary), floor=floor)  # nothing lines up across half the picture: no line, no field
-    size = _writing_size(binary, _pixels(binary.shape, [p for groups in spanning.values() for g in groups for p in g["pieces"]]))
+    size, writing = _writing(binary, _pixels(binary.shape, [p for groups in spanning.values() for g in groups for p in g["pieces"]]))
     if size < 0.03 * min(h, w):
         size = 0  # only dust is left beside the long runs: they are the writing (a "1" among specks), unless ruled
     thickest_line = _thickest_print(spanning, w, h)
@@ -260,6 +273,7 @@ def find_structure(ink: np.ndarray, floor: float = LINE_FLOOR) -> Structure:
     for horizontal, groups in spanning.items():
         if size == 0 and not _only_lines(groups):
             groups = []  # a lone stroke with nothing else written: a "1" or a "-", not a ruled page
+        groups = [g for g in groups if size == 0 or _runs_past(g, writing, horizontal)]
         # Each piece must itself be long: a stroke of writing that lies along a line is no piece of it.
         lines[horizontal] = [p for g in groups for p in g["pieces"]
                              if p["length"] >= LONGER_THAN_WRITING * size and _thin_enough(p, thickest_line, w if horizontal else h)]
