@@ -4,12 +4,11 @@ A printed line is long, thin and straight; a digit's strokes are not much
 longer than the digit. So: find straight runs of ink in each direction
 (a morphological opening with a thin kernel), join the pieces of a slightly
 tilted or faint line, and call a run a line when it crosses at least half the
-picture, is much longer than the writing left once such runs are set
-aside, reaches at least as far as that writing on one side (the tops of
-digits written at one height close into a run inside the number), and, on
-a page of several lines, is not much thicker than the others. A
-row of boxes whose walls stand between two such lines is a comb field: its
-boxes are returned so that each can be read as one character.
+picture, is much longer than the writing left once such runs are set aside,
+reaches as far as that writing on one side (the tops of digits written at one
+height do not), and, on a page of several lines, is not much thicker than the
+others. A row of boxes whose walls stand between two such lines is a comb
+field: its boxes are returned so that each can be read as one character.
 `erase_lines.remove_structure` then takes the lines out of the ink.
 """
 
@@ -167,9 +166,8 @@ def _writing(binary: np.ndarray, candidates: np.ndarray) -> tuple[int, tuple[int
 
 
 def _runs_past(group: dict, writing: tuple[int, int, int, int], horizontal: bool) -> bool:
-    """Whether a line reaches at least as far as the writing on one side: ruled and squared paper, a field's
-    edges and a margin do; a run that the tops of digits written at one height close inside a tightly
-    cropped number does not (it starts after the first digit and ends before the last)."""
+    """Whether a line reaches as far as the writing on one side: ruled and squared paper, a field's edges and a
+    margin do; the run that the tops of digits written at one height close into inside a number does not."""
     first, last = (writing[0], writing[2]) if horizontal else (writing[1], writing[3])
     return group["start"] <= first or group["end"] >= last
 
