@@ -13,6 +13,7 @@ import pytest
 
 from digits.data.synth import encode, on_paper, place
 from digits.data.synth_lines import Style, digit_bank, render_number
+from digits.card import LINE_LABELS
 from digits.reading.lines import PAD, normalize_line
 from digits.reading.numbers import joined_ink, prepare_page, read_lines
 from digits.reading.predictor import load_line_reader, load_predictor
@@ -216,3 +217,32 @@ def test_a_line_is_read_from_the_same_input_alone_and_batched_with_wider_lines(b
     [seen_alone] = alone.batches
     seen_batched = next(b for b in batched.batches if len(b) == 1)
     assert np.array_equal(seen_alone, seen_batched)
+
+
+class DoubtingReader:
+    """Reads one character in the middle of a line: from the line as given, '7' and '1' with the probabilities
+    `first`; from the line moved a pixel up or down, '1' at 0.9. Keeps every batch it was given."""
+
+    def __init__(self, image: np.ndarray, first: tuple[float, float]):
+        self.image, self.first, self.batches = image, first, []
+
+    def run(self, batch: np.ndarray) -> np.ndarray:
+        self.batches.append(batch.copy())
+        out = np.zeros((len(batch), batch.shape[2] // 2, 14), np.float32)
+        out[..., 0] = 1.0
+        middle = out.shape[1] // 2
+        as_given = np.array_equal(batch[0, :, : self.image.shape[1], 0], self.image)
+        out[:, middle] = 0.0
+        out[:, middle, LINE_LABELS.index("7")], out[:, middle, LINE_LABELS.index("1")] = self.first if as_given else (0.1, 0.9)
+        return out
+
+
+@pytest.mark.parametrize("first, text, calls", [((0.55, 0.45), "1", 3), ((0.99, 0.01), "7", 1)])
+def test_a_doubtful_line_is_read_again_a_pixel_up_and_down_and_a_sure_one_once(bank, first, text, calls):
+    line = normalize_line(written("7", bank, seed=2))
+    reader = DoubtingReader(line.image, first)
+    [chars] = read_lines(reader, [line])
+    assert "".join(c.char for c in chars) == text and len(reader.batches) == calls
+    if calls > 1:  # the same columns, the ink a row lower and a row higher
+        given, lower, higher = (b[0, ..., 0] for b in reader.batches)
+        assert np.array_equal(lower[1:], given[:-1]) and np.array_equal(higher[:-1], given[1:])

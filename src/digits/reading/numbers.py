@@ -35,6 +35,9 @@ GRAIN_SIGMAS = 3.0  # a faint stroke must stand this many standard deviations of
 # pages 85.0 -> 88.2 %, every other kind the same); a pixel of dust, or the paper's grain, is smaller or weaker.
 STRONG = 0.5
 POINT = 6
+# A line read less surely than this is read again a pixel lower and higher; on validation lines 1 in 8 was,
+# and those readings were right 3 times in 4 against 99 in 100 above it.
+SURE = 0.98
 
 
 @dataclass(frozen=True)
@@ -163,12 +166,34 @@ def prepare_page(gray: np.ndarray, source_scale: float = 1.0) -> Page:
 
 
 def read_lines(reader: Predictor, lines: list[LineInput], batch: int = 32) -> list[list[DecodedChar]]:
-    """The characters of each line, by one model call per batch of lines of the same padded width."""
+    """The characters of each line, by one model call per batch of lines of the same padded width; a line read
+    with doubt is read again a pixel lower and a pixel higher, and the three readings averaged (see SURE)."""
     decoded: list[list[DecodedChar]] = [[] for _ in lines]
     for chunk, images in line_batches([line.image for line in lines], batch):
-        for i, probs in zip(chunk, reader.run(images)):
-            decoded[i] = decode_line(probs, lines[i].image, images.shape[2])
+        probs = reader.run(images)
+        unsure = [k for k, i in enumerate(chunk) if _confidence(decode_line(probs[k], lines[i].image, images.shape[2])) < SURE]
+        if unsure:
+            # Shifted in height only, a line keeps its columns, so the readings' columns line up and average.
+            views = [probs[unsure]] + [reader.run(_shifted(images[unsure], rows)) for rows in (1, -1)]
+            probs[unsure] = np.mean(views, axis=0)
+        for k, i in enumerate(chunk):
+            decoded[i] = decode_line(probs[k], lines[i].image, images.shape[2])
     return decoded
+
+
+def _confidence(chars: list[DecodedChar]) -> float:
+    """How sure a reading is: the product of its characters' confidences (1 for nothing read)."""
+    return float(np.prod([c.confidence for c in chars]))
+
+
+def _shifted(images: np.ndarray, rows: int) -> np.ndarray:
+    """(N, H, W, 1) line images moved down (`rows` > 0) or up, blank rows coming in."""
+    out = np.zeros_like(images)
+    if rows > 0:
+        out[:, rows:] = images[:, :-rows]
+    else:
+        out[:, :rows] = images[:, -rows:]
+    return out
 
 
 def _char_boxes(line: LineInput, chars: list[DecodedChar], factor: float) -> list[list[int]]:
@@ -193,7 +218,7 @@ def page_answer(label: str, page: Page, decoded: list[list[DecodedChar]], min_co
         digits = [{"char": c.char, "digit": int(c.char) if c.char.isdigit() else None,
                    "confidence": round(c.confidence, 6), "box": char_box}
                   for c, char_box in zip(chars, _char_boxes(line, chars, page.factor))]
-        confidence = float(np.prod([c.confidence for c in chars]))  # a number is only as sure as all its characters
+        confidence = _confidence(chars)  # a number is only as sure as all its characters
         lines.append({"text": "".join(c.char for c in chars), "box": list(box), "confidence": round(confidence, 6), "digits": digits})
     lines.sort(key=lambda line: line["box"][1])
     answer = {
