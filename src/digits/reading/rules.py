@@ -166,8 +166,7 @@ def _writing(binary: np.ndarray, candidates: np.ndarray) -> tuple[int, tuple[int
 
 
 def _runs_past(group: dict, writing: tuple[int, int, int, int], horizontal: bool) -> bool:
-    """Whether a line reaches as far as the writing on one side: ruled and squared paper, a field's edges and a
-    margin do; the run that the tops of digits written at one height close into inside a number does not."""
+    """Whether a line reaches as far as the writing on one side (a field's edge does; digits' tops do not)."""
     first, last = (writing[0], writing[2]) if horizontal else (writing[1], writing[3])
     return group["start"] <= first or group["end"] >= last
 
@@ -271,7 +270,8 @@ def find_structure(ink: np.ndarray, floor: float = LINE_FLOOR) -> Structure:
     for horizontal, groups in spanning.items():
         if size == 0 and not _only_lines(groups):
             groups = []  # a lone stroke with nothing else written: a "1" or a "-", not a ruled page
-        groups = [g for g in groups if size == 0 or _runs_past(g, writing, horizontal)]
+        if size and sum(map(len, spanning.values())) < 3:  # a grid's lines vouch for each other; a lone run may be writing
+            groups = [g for g in groups if _runs_past(g, writing, horizontal)]
         # Each piece must itself be long: a stroke of writing that lies along a line is no piece of it.
         lines[horizontal] = [p for g in groups for p in g["pieces"]
                              if p["length"] >= LONGER_THAN_WRITING * size and _thin_enough(p, thickest_line, w if horizontal else h)]
