@@ -11,9 +11,9 @@ import cv2
 import numpy as np
 import pytest
 
+from digits.card import LINE_LABELS
 from digits.data.synth import encode, on_paper, place
 from digits.data.synth_lines import Style, digit_bank, render_number
-from digits.card import LINE_LABELS
 from digits.reading.lines import PAD, normalize_line
 from digits.reading.numbers import joined_ink, prepare_page, read_lines
 from digits.reading.predictor import load_line_reader, load_predictor

@@ -92,7 +92,6 @@ def test_a_printed_line_is_removed_on_the_image_edge_and_where_its_print_is_heav
     assert not clean[0:4, 20:580].any() and not clean[148:155, 20:580].any()
 
 
-
 def _digits_whose_tops_line_up() -> np.ndarray:
     """A tightly cropped number whose middle digits' tops close into one bar (a 5's top, a 7's, a 4's bar
     touching the next digit), with a digit beyond the bar on each side."""
@@ -114,6 +113,16 @@ def test_a_printed_line_that_runs_past_the_writing_on_one_side_is_removed():
     removed = find_structure(ink).removed
     assert removed[151, 100] and removed[151, 390]
     assert not removed[60:66].any()  # the tops stay writing
+
+
+def test_a_ruled_line_faded_at_both_ends_is_removed_where_the_page_has_other_lines():
+    ink = np.zeros((300, 400), np.float32)
+    for y in (20, 250, 280):
+        ink[y : y + 3, :] = 0.5  # the page's rules, edge to edge
+    ink[200:203, 30:370] = 0.5  # one that the photo's light faded at both ends
+    ink[60:130, 5:11] = ink[60:130, 200:206] = ink[60:130, 389:395] = 1.0  # writing from edge to edge
+    assert find_structure(ink).removed[201, 100]
+
 
 @pytest.mark.parametrize("seed", [6, 8, 11, 24])
 def test_a_small_digit_on_squared_paper_keeps_the_strokes_that_run_beside_the_grid(predictor, handwritten, seed):
