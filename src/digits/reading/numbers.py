@@ -171,13 +171,14 @@ def read_lines(reader: Predictor, lines: list[LineInput], batch: int = 32) -> li
     decoded: list[list[DecodedChar]] = [[] for _ in lines]
     for chunk, images in line_batches([line.image for line in lines], batch):
         probs = reader.run(images)
-        unsure = [k for k, i in enumerate(chunk) if _confidence(decode_line(probs[k], lines[i].image, images.shape[2])) < SURE]
+        for k, i in enumerate(chunk):
+            decoded[i] = decode_line(probs[k], lines[i].image, images.shape[2])
+        unsure = [k for k, i in enumerate(chunk) if _confidence(decoded[i]) < SURE]
         if unsure:
             # Shifted in height only, a line keeps its columns, so the readings' columns line up and average.
             views = [probs[unsure]] + [reader.run(_shifted(images[unsure], rows)) for rows in (1, -1)]
-            probs[unsure] = np.mean(views, axis=0)
-        for k, i in enumerate(chunk):
-            decoded[i] = decode_line(probs[k], lines[i].image, images.shape[2])
+            for k, averaged in zip(unsure, np.mean(views, axis=0)):
+                decoded[chunk[k]] = decode_line(averaged, lines[chunk[k]].image, images.shape[2])
     return decoded
 
 

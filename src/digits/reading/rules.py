@@ -168,7 +168,7 @@ def _writing(binary: np.ndarray, candidates: np.ndarray) -> tuple[int, tuple[int
 def _runs_past(group: dict, writing: tuple[int, int, int, int], horizontal: bool) -> bool:
     """Whether a line reaches as far as the writing on one side (a field's edge does; digits' tops do not)."""
     first, last = (writing[0], writing[2]) if horizontal else (writing[1], writing[3])
-    return group["start"] <= first or group["end"] >= last
+    return group["start"] <= first or group["start"] + group["extent"] >= last
 
 
 def _only_lines(groups: list[dict]) -> bool:
@@ -182,7 +182,7 @@ def _only_lines(groups: list[dict]) -> bool:
 
 def _spanning(segments: list[dict], extent: float) -> list[dict]:
     """Runs that lie on one straight line, grouped, where the group reaches at least `extent` (a faint
-    printed line breaks into pieces; the pieces of one line line up): {"pieces", "centre", "extent", "start", "end"}."""
+    printed line breaks into pieces; the pieces of one line line up): {"pieces", "centre", "extent", "start"}."""
     ordered = sorted(segments, key=lambda s: -s["length"])
     groups, used = [], set()
     for i, seed in enumerate(ordered):
@@ -197,8 +197,7 @@ def _spanning(segments: list[dict], extent: float) -> list[dict]:
         first = min(ordered[j]["start"] for j in members)
         reach = max(ordered[j]["start"] + ordered[j]["length"] for j in members) - first
         if reach >= extent:
-            groups.append({"pieces": [ordered[j] for j in members], "centre": seed["centre"], "extent": reach,
-                           "start": first, "end": first + reach})
+            groups.append({"pieces": [ordered[j] for j in members], "centre": seed["centre"], "extent": reach, "start": first})
             used.update(members)
     return groups
 
