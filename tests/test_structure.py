@@ -107,6 +107,17 @@ def test_the_tops_of_digits_at_one_height_are_no_printed_line():
     assert not find_structure(_digits_whose_tops_line_up()).removed.any()
 
 
+def test_the_bold_strokes_of_a_tightly_cropped_number_are_no_printed_line():
+    """Each digit's bar a digit wide, the bars side by side across the picture: they chain into one run, and
+    set aside they leave only short strokes, beside which the run looks long."""
+    ink = np.zeros((150, 320), np.float32)
+    for i, x in enumerate(range(20, 300, 46)):
+        y = 60 + 5 * (i % 2)  # written by hand: the bars do not sit on one row
+        ink[y : y + 14, x : x + 40] = 1.0
+        ink[y - 12 : y, x + 4 : x + 12] = ink[y + 14 : y + 26, x + 28 : x + 36] = 1.0  # short strokes above and below
+    assert not find_structure(ink).removed.any()
+
+
 def test_a_printed_line_that_runs_past_the_writing_on_one_side_is_removed():
     ink = _digits_whose_tops_line_up()
     ink[150:153, 60:395] = 1.0  # an underline from under the second digit to past the last

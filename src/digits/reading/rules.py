@@ -1,15 +1,14 @@
 """Printed structure found: the lines of ruled and squared paper, margins, underlines, form boxes.
 
-A printed line is long, thin and straight; a digit's strokes are not much
-longer than the digit. So: find straight runs of ink in each direction
-(a morphological opening with a thin kernel), join the pieces of a slightly
-tilted or faint line, and call a run a line when it crosses at least half the
-picture, is much longer than the writing left once such runs are set aside,
-reaches as far as that writing on one side (the tops of digits written at one
-height do not), and, on a page of several lines, is not much thicker than the
-others. A row of boxes whose walls stand between two such lines is a comb
-field: its boxes are returned so that each can be read as one character.
-`erase_lines.remove_structure` then takes the lines out of the ink.
+A printed line is long, thin and straight; a digit's strokes are not much longer than the digit. So: find
+straight runs of ink in each direction (a morphological opening with a thin kernel), join the pieces of a
+slightly tilted or faint line, and call a run a line when it crosses at least half the picture, is much longer
+than the writing left once such runs are set aside, and, on a page of several lines, is not much thicker than
+the others. A run no other line vouches for must also reach as far as the writing on one side (the tops of
+digits at one height do not) and hold a straight stretch across a quarter of the picture (a bold number's
+strokes chained do not). A row of boxes whose walls stand between two such lines is a comb field: its boxes
+are returned so that each can be read as one character. `erase_lines.remove_structure` then takes the lines
+out of the ink.
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ SPAN = 0.5  # a printed line runs across at least this share of the image (ruled
 LONGER_THAN_WRITING = 2.5  # a line is at least this many times the size of the biggest mark of writing
 SMALLEST = 64  # a smaller image (a 28x28 digit, a thumbnail) holds no printed lines worth finding
 MAX_THICKNESS = 0.03  # of the image's shorter side: printed lines are thin
+LONE_STRETCH = 0.25  # of the picture: the longest straight piece a printed line holds where no other line vouches for it
 
 
 @dataclass(frozen=True)
@@ -165,10 +165,13 @@ def _writing(binary: np.ndarray, candidates: np.ndarray) -> tuple[int, tuple[int
     return int(np.max(np.maximum(w, h))), (int(x.min()), int(y.min()), int((x + w).max()), int((y + h).max()))
 
 
-def _runs_past(group: dict, writing: tuple[int, int, int, int], horizontal: bool) -> bool:
-    """Whether a line reaches as far as the writing on one side (a field's edge does; digits' tops do not)."""
+def _lone_line(group: dict, writing: tuple[int, int, int, int], horizontal: bool, extent: int) -> bool:
+    """Whether a run no other line vouches for is print: it reaches as far as the writing on one side (a field's
+    edge does; digits' tops do not) and a piece of it crosses LONE_STRETCH of the picture (`extent` along it): a
+    bold number's strokes chain into digit-wide pieces, and set aside they leave too little writing to compare."""
     first, last = (writing[0], writing[2]) if horizontal else (writing[1], writing[3])
-    return group["start"] <= first or group["start"] + group["extent"] >= last
+    reaches = group["start"] <= first or group["start"] + group["extent"] >= last
+    return reaches and max(p["length"] for p in group["pieces"]) >= LONE_STRETCH * extent
 
 
 def _only_lines(groups: list[dict]) -> bool:
@@ -219,11 +222,6 @@ def _whole_line(piece: dict, extent: int) -> bool:
     return piece["length"] >= SPAN * extent
 
 
-def _thin_enough(piece: dict, thickest_line: float, extent: int) -> bool:
-    """Whether a piece may be print: a whole line at any thickness, or a part no thicker than `thickest_line`."""
-    return _whole_line(piece, extent) or piece["thickness"] <= thickest_line
-
-
 def _widest_cover(runs: np.ndarray, horizontal: bool) -> int:
     """The most positions along the direction that run pixels cover within one band of rows (columns) as
     thick as a line tilted by 3 degrees needs: a line's cover nears the picture's width, while the strokes
@@ -269,11 +267,12 @@ def find_structure(ink: np.ndarray, floor: float = LINE_FLOOR) -> Structure:
     for horizontal, groups in spanning.items():
         if size == 0 and not _only_lines(groups):
             groups = []  # a lone stroke with nothing else written: a "1" or a "-", not a ruled page
+        extent = w if horizontal else h
         if size and sum(map(len, spanning.values())) < 3:  # a grid's lines vouch for each other; a lone run may be writing
-            groups = [g for g in groups if _runs_past(g, writing, horizontal)]
-        # Each piece must itself be long: a stroke of writing that lies along a line is no piece of it.
-        lines[horizontal] = [p for g in groups for p in g["pieces"]
-                             if p["length"] >= LONGER_THAN_WRITING * size and _thin_enough(p, thickest_line, w if horizontal else h)]
+            groups = [g for g in groups if _lone_line(g, writing, horizontal, extent)]
+        # Each piece must be long (a stroke lying along a line is no piece of it), and thin or a whole line (a border).
+        lines[horizontal] = [p for g in groups for p in g["pieces"] if p["length"] >= LONGER_THAN_WRITING * size
+                             and (_whole_line(p, extent) or p["thickness"] <= thickest_line)]
     boxes, walls, _ = comb_boxes(lines[True], binary)
     if not boxes and size:
         # Digits that spill over a field's walls join with them into one wide mark, beside which the field's
