@@ -26,7 +26,7 @@ SPAN = 0.5  # a printed line runs across at least this share of the image (ruled
 LONGER_THAN_WRITING = 2.5  # a line is at least this many times the size of the biggest mark of writing
 SMALLEST = 64  # a smaller image (a 28x28 digit, a thumbnail) holds no printed lines worth finding
 MAX_THICKNESS = 0.03  # of the image's shorter side: printed lines are thin
-LONE_STRETCH = 0.25  # of the picture: the longest straight piece a printed line holds where no other line vouches for it
+LONE_STRETCH = 0.25  # of the picture: a printed line no other line vouches for holds a straight piece at least this long
 
 
 @dataclass(frozen=True)
