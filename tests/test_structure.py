@@ -8,6 +8,7 @@ import pytest
 
 from digits.data.synth import digit_ink, encode, place, row_ink
 from digits.data.synth_paper import comb_field, compose, phone_photo, ruled, squared
+from digits.reading.comb import comb_boxes
 from digits.reading.predictor import load_predictor
 from digits.reading.recognize import recognize
 from digits.reading.erase_lines import remove_structure
@@ -144,6 +145,20 @@ def test_a_small_digit_on_squared_paper_keeps_the_strokes_that_run_beside_the_gr
     ink = place(digit_ink(handwritten[digit], 45, stroke=0), shape, rng)
     image = encode(compose([*squared(shape, rng, 16), (ink, INK)], rng), "JPEG", 90)
     assert recognize(predictor, image)["digit"] == digit
+
+
+def test_two_lines_of_squared_paper_are_no_comb_field_though_digits_stand_evenly_between_them():
+    """Digits' stems reaching both lines, evenly spaced, look like a field's walls; a grid's vertical line that
+    runs on past both lines says it is paper, while a field's own wall, stopping at its lines, does not."""
+    binary = np.zeros((200, 400), np.uint8)
+    binary[50:53, 20:380] = binary[110:113, 20:380] = 1
+    for x in range(40, 380, 60):
+        binary[50:113, x : x + 4] = 1
+    binary[:, 219:222] = 1
+    rows = [{"centre": y + 1.0, "thickness": 3.0, "box": (20, y, 360, 3)} for y in (50, 110)]
+    assert len(comb_boxes(rows, binary)[0]) == 5
+    assert comb_boxes(rows, binary, [{"box": (219, 0, 3, 200)}])[0] == []
+    assert len(comb_boxes(rows, binary, [{"box": (219, 49, 3, 65)}])[0]) == 5
 
 
 def test_a_comb_field_whose_digits_spill_over_its_walls_is_still_read_box_by_box(handwritten):

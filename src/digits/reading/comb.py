@@ -13,12 +13,15 @@ import numpy as np
 WALL_SHARE = 0.92  # a comb field's wall is inked over this share of the height between the field's lines
 
 
-def comb_boxes(rows: list[dict], binary: np.ndarray) -> tuple[list[tuple[int, int, int, int]], np.ndarray, list[dict]]:
+def comb_boxes(rows: list[dict], binary: np.ndarray,
+               crossing: list[dict] = ()) -> tuple[list[tuple[int, int, int, int]], np.ndarray, list[dict]]:
     """A comb field: two horizontal lines with at least three walls standing between them, evenly spaced.
 
     A wall is a column inked over WALL_SHARE of the height between the lines (a digit that crosses it
-    adds ink, never removes it; a written "1" stops short of both lines). Returns the boxes between
-    consecutive walls, left to right, the walls' pixels (to be removed) and the two lines (top, bottom).
+    adds ink, never removes it; a written "1" stops short of both lines). Two lines that a printed
+    vertical line (one of `crossing`) crosses are squared paper's or a table's, whose columns of
+    digits' stems can look like walls. Returns the boxes between consecutive walls, left to right,
+    the walls' pixels (to be removed) and the two lines (top, bottom).
     """
     ordered = sorted(rows, key=lambda s: s["centre"])
     pairs = [(a, b) for i, a in enumerate(ordered) for b in ordered[i + 1 : i + 4]]  # a field's edges, or a stroke between
@@ -29,7 +32,7 @@ def comb_boxes(rows: list[dict], binary: np.ndarray) -> tuple[list[tuple[int, in
         height = y1 - y0
         left = max(top["box"][0], bottom["box"][0])
         right = min(top["box"][0] + top["box"][2], bottom["box"][0] + bottom["box"][2])
-        if height < 12 or right - left < 3 * height:
+        if height < 12 or right - left < 3 * height or any(_crosses(line, y0, y1, left, right) for line in crossing):
             continue
         inside = binary[y0 + margin : y1 - margin, left:right]
         if inside.size == 0:
@@ -47,6 +50,14 @@ def comb_boxes(rows: list[dict], binary: np.ndarray) -> tuple[list[tuple[int, in
         boxes = [(int(a), y0, int(b - a), height) for a, b in zip(xs[:-1], xs[1:])]
         return boxes, walls & binary, [top, bottom]
     return [], np.zeros_like(binary), []
+
+
+def _crosses(vertical: dict, top: int, bottom: int, left: int, right: int) -> bool:
+    """Whether a vertical line between columns `left` and `right` runs across rows `top` and `bottom` and on
+    beyond one of them by a quarter of the space between (a field's own walls stop at its lines)."""
+    x, y, w, h = vertical["box"]
+    beyond = (bottom - top) / 4
+    return y < top and y + h > bottom and (y < top - beyond or y + h > bottom + beyond) and left <= x + w / 2 <= right
 
 
 def _walls_continue(binary: np.ndarray, xs: list[float], top: int, bottom: int, height: int) -> bool:

@@ -273,11 +273,11 @@ def find_structure(ink: np.ndarray, floor: float = LINE_FLOOR) -> Structure:
         # Each piece must be long (a stroke lying along a line is no piece of it), and thin or a whole line (a border).
         lines[horizontal] = [p for g in groups for p in g["pieces"] if p["length"] >= LONGER_THAN_WRITING * size
                              and (_whole_line(p, extent) or p["thickness"] <= thickest_line)]
-    boxes, walls, _ = comb_boxes(lines[True], binary)
+    boxes, walls, _ = comb_boxes(lines[True], binary, lines[False])
     if not boxes and size:
         # Digits that spill over a field's walls join with them into one wide mark, beside which the field's
         # lines look no longer than writing; two long lines with evenly spaced walls between them are a field.
-        boxes, walls, edges = comb_boxes([p for g in spanning[True] for p in g["pieces"] if _whole_line(p, w)], binary)
+        boxes, walls, edges = comb_boxes([p for g in spanning[True] for p in g["pieces"] if _whole_line(p, w)], binary, lines[False])
         lines[True] += [edge for edge in edges if not any(edge is line for line in lines[True])]
     chosen = lines[True] + lines[False]
     thickness = max((s["thickness"] for s in chosen), default=0.0)
