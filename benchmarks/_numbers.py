@@ -18,14 +18,17 @@ import numpy as np
 
 from digits.data.synth import encode, on_paper, place, row_ink
 from digits.data.synth_lines import random_number_text, random_style, render_number
+from digits.data.synth_paper import compose, ink_colour, ruled, squared
 
 READER_REV = "19c74b9"  # the number reader as last released: before a lone run had to hold a long straight piece
 # Points and commas as wide as the digits' own strokes, as a person presses them: drawn a little larger than
 # the pen-wide points the reader trained on, so the benchmark does not share the training renderer's choice.
 DOTS = "stroke"
 PEN_WIDE = ", pen-wide points"  # the same kind with the training renderer's smaller points, reported beside it
-NUMBER_KINDS = ("row of digits", "touching digits", "thin strokes", "decimal amount", "unusual spacing", "multi-line page",
-                "decimal amount" + PEN_WIDE, "multi-line page" + PEN_WIDE)
+INK_KINDS = ("row of digits", "touching digits", "thin strokes", "decimal amount", "unusual spacing", "multi-line page",
+             "decimal amount" + PEN_WIDE, "multi-line page" + PEN_WIDE)
+PAPER_KINDS = ("numbers on ruled paper", "numbers on squared paper")  # an exercise book's page: printed lines under the writing
+NUMBER_KINDS = INK_KINDS + PAPER_KINDS
 
 
 def thin_ones(rng: np.random.Generator, count: int = 40) -> np.ndarray:
@@ -84,6 +87,39 @@ def _page(bank: dict[int, np.ndarray], rng: np.random.Generator, dots: str) -> t
         page[y : y + ink.shape[0], x : x + ink.shape[1]] = ink
         y += ink.shape[0] + int(height * rng.uniform(0.6, 1.0))
     return page[: y + height // 2], "\n".join(texts)
+
+
+def number_image(kind: str, bank: dict[int, np.ndarray], rng: np.random.Generator) -> tuple[bytes, str]:
+    """(JPEG bytes, the text written) for one image of a number kind: the ink kinds photographed on plain paper
+    (`photo_of`), the paper kinds written on an exercise book's page."""
+    if kind in PAPER_KINDS:
+        return on_exercise_book(kind, bank, rng)
+    ink, truth = render_number_kind(kind, bank, rng)
+    return photo_of(ink, rng), truth
+
+
+def on_exercise_book(kind: str, bank: dict[int, np.ndarray], rng: np.random.Generator) -> tuple[bytes, str]:
+    """1-3 numbers written on ruled paper (each sitting on a rule, the rule above clear, one or two rules
+    between numbers) or on squared paper (each about two squares tall, sitting on a grid line, a square or two
+    between numbers), anywhere across the page."""
+    texts = [random_number_text(rng)[:8] for _ in range(int(rng.integers(1, 4)))]
+    ruled_page = kind == "numbers on ruled paper"
+    spacing = int(rng.integers(34, 56)) if ruled_page else int(rng.integers(16, 28))
+    height = int(spacing * (rng.uniform(0.6, 0.95) if ruled_page else rng.uniform(1.5, 2.2)))
+    inks = [render_number(t, bank, rng, replace(random_style(rng, height), slant=float(rng.uniform(-0.1, 0.1))), DOTS)
+            for t in texts]
+    shape = (spacing * (4 * len(inks) + 3), max(ink.shape[1] for ink in inks) + int(rng.integers(60, 240)))
+    paper = ruled(shape, rng, spacing, margin=bool(rng.random() < 0.3)) if ruled_page else squared(shape, rng, spacing)
+    rows = np.flatnonzero(paper[0][0].mean(axis=1) > 0.3)  # the horizontal lines' rows: the numbers sit on them
+    writing = np.zeros(shape, np.float32)
+    line = 2 if ruled_page else 3  # which line the next number sits on
+    for ink in inks:
+        base = int(rows[np.abs(rows - (line * spacing)).argmin()]) + int(rng.integers(-2, 3))
+        top, x = max(0, base - ink.shape[0]), int(rng.integers(0, shape[1] - ink.shape[1]))
+        part = ink[ink.shape[0] - (base - top):]
+        writing[top:base, x : x + ink.shape[1]] = np.maximum(writing[top:base, x : x + ink.shape[1]], part)
+        line += int(rng.integers(2, 4)) if ruled_page else int(rng.integers(3, 5))
+    return encode(compose([*paper, (writing, ink_colour(rng))], rng), "JPEG", int(rng.integers(75, 92))), "\n".join(texts)
 
 
 def photo_of(ink: np.ndarray, rng: np.random.Generator) -> bytes:

@@ -13,7 +13,8 @@ naive "grey, resize to 28x28" pipeline that the tutorials use, with the same
 model as (a). Prints a table per kind.
 
 A second table reads written numbers (touching digits, thin strokes, decimals,
-unusual spacing, pages of several lines, and the row kind) with (a) the
+unusual spacing, pages of several lines, numbers on ruled and squared paper, and
+the row kind) with (a) the
 sequence reader, (b) its previous release (git READER_REV, from its own source,
 on the same files), (c) the component-based reader that came before it and (d)
 Tesseract 5 (Debian's tesseract-ocr, digits only; skipped with a note when not installed),
@@ -41,7 +42,7 @@ from _common import add_data_arguments, resolve_data_dir, smoke_out
 from digits.data.mnist import load_mnist
 from _documents import (BASELINE_REV, baseline_answers, baseline_tree, document_rows, is_right, mnist_through_pipeline,
                         photo_speed, print_acceptance, print_document_table, print_tradeoff, share_right)
-from _numbers import NUMBER_KINDS, READER_REV, photo_of, render_number_kind, tesseract_available, tesseract_read
+from _numbers import NUMBER_KINDS, READER_REV, number_image, tesseract_available, tesseract_read
 from digits.data.synth import TYPESET_FONTS, canvas_rgba, digit_ink, encode, on_paper, place, typeset_ink
 from digits.data.synth_lines import digit_bank, random_style, render_number
 from digits.reading.decode import read_gray
@@ -205,9 +206,9 @@ def number_rows(mnist, predictor, reader, args, rng: np.random.Generator) -> lis
         seconds = 0.0
         cases[kind] = []
         for i in range(args.per_kind):
-            ink, truth = render_number_kind(kind, bank, rng)
+            data, truth = number_image(kind, bank, rng)
             path = folder / f"{i:04d}.jpg"
-            path.write_bytes(photo_of(ink, rng))
+            path.write_bytes(data)
             cases[kind].append((path, truth))
             start = time.perf_counter()
             ours += recognize(predictor, path, row=True, reader=reader)["text"] == truth

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from _numbers import NUMBER_KINDS, photo_of, render_number_kind  # noqa: E402
+from _numbers import INK_KINDS, NUMBER_KINDS, PAPER_KINDS, number_image, photo_of, render_number_kind  # noqa: E402
 
 from digits.data.mnist import load_mnist, split_validation  # noqa: E402
 from digits.data.synth_lines import digit_bank  # noqa: E402
@@ -40,8 +40,10 @@ def main() -> None:
     right = {kind: np.zeros((len(readers), len(args.seeds))) for kind in NUMBER_KINDS}
     for s, seed in enumerate(args.seeds):
         rng = np.random.default_rng(seed)
-        images = {kind: [render_number_kind(kind, bank, rng) for _ in range(args.per_kind)] for kind in NUMBER_KINDS}
+        images = {kind: [render_number_kind(kind, bank, rng) for _ in range(args.per_kind)] for kind in INK_KINDS}
         photos = {kind: [(photo_of(ink, rng), truth) for ink, truth in pairs] for kind, pairs in images.items()}
+        # The paper kinds came later: drawn after the others, they leave the others' images as they were.
+        photos.update({kind: [number_image(kind, bank, rng) for _ in range(args.per_kind)] for kind in PAPER_KINDS})
         for kind, pairs in photos.items():
             for r, reader in enumerate(readers):
                 right[kind][r, s] = np.mean([read_image(None, photo, row=True, reader=reader).answer["text"] == truth
