@@ -138,6 +138,16 @@ def test_a_commas_pale_tail_below_the_digits_stays_in_its_line():
     assert first.y0 + first.height >= 57 and (second.y0, second.height) == (80, 30)
 
 
+def test_two_numbers_written_close_one_under_the_other_stay_two_lines():
+    """Closer than the gap across which a point or a comma's tail joins its line, two bands each as tall as a
+    line of digits are still two lines (squared paper invites numbers a square apart)."""
+    ink = np.zeros((140, 150), np.float32)
+    for x in (20, 60, 100):
+        ink[20:60, x : x + 5] = 1.0
+        ink[66:106, x : x + 5] = 1.0  # 6 rows below: less than a quarter of the lines' height
+    assert [(line.y0, line.height) for line in prepare_page(1.0 - ink).lines] == [(20, 40), (66, 40)]
+
+
 @pytest.mark.parametrize("pale, grows", [
     ((slice(8, 20), slice(21, 24)), (-12, 0)),  # a pale top above a stroke: the line grows up over it
     ((slice(50, 52), slice(20, 25)), (0, 1)),  # a soft edge two rows deep: only the row the marks' blur takes

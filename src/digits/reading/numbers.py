@@ -19,6 +19,7 @@ from digits.reading.preprocess import Marks, find_ink
 from digits.reading.refusal import LoneMark, lone_marks
 
 MERGE_GAP = 0.25  # bands of ink closer than this share of the line height belong to one line (a dot, a comma's tail)
+LINE_OF_ITS_OWN = 0.5  # ... unless both are this tall (of the tallest): then they are two lines, however close
 # Rows of pale ink past a band's marks that are only its strokes' soft edge: a photo's blur, in pixels whatever the
 # digits' size (on validation numbers 30-120 pixels high, 9 bands in 10 of every kind had at most 1 such row).
 SOFT_EDGE = 2
@@ -63,7 +64,8 @@ def _bands(mask: np.ndarray) -> list[tuple[int, int]]:
     tallest = max(end - start for start, end in bands)
     merged: list[tuple[int, int]] = []
     for start, end in bands:
-        if merged and start - merged[-1][1] < MERGE_GAP * tallest:
+        close = merged and start - merged[-1][1] < MERGE_GAP * tallest
+        if close and min(end - start, merged[-1][1] - merged[-1][0]) < LINE_OF_ITS_OWN * tallest:
             merged[-1] = (merged[-1][0], end)
         else:
             merged.append((start, end))
