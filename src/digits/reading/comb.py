@@ -8,13 +8,15 @@ the lines) is told apart from a field.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 WALL_SHARE = 0.92  # a comb field's wall is inked over this share of the height between the field's lines
 
 
 def comb_boxes(rows: list[dict], binary: np.ndarray,
-               crossing: list[dict] = ()) -> tuple[list[tuple[int, int, int, int]], np.ndarray, list[dict]]:
+               crossing: Sequence[dict] = ()) -> tuple[list[tuple[int, int, int, int]], np.ndarray, list[dict]]:
     """A comb field: two horizontal lines with at least three walls standing between them, evenly spaced.
 
     A wall is a column inked over WALL_SHARE of the height between the lines (a digit that crosses it
