@@ -93,6 +93,22 @@ def test_a_printed_line_is_removed_on_the_image_edge_and_where_its_print_is_heav
     assert not clean[0:4, 20:580].any() and not clean[148:155, 20:580].any()
 
 
+def test_a_pale_margin_line_leaves_nothing_where_faint_rules_cross_it():
+    """Where a faint rule crosses a pale margin line, the margin's blurred edges pass the floor: the line opens
+    as wide as a pen stroke there, and was kept as one (read as a point before a number written beside it)."""
+    ink = np.zeros((300, 400), np.float32)
+    ink[:, 48:53] = [0.10, 0.45, 0.55, 0.45, 0.10]  # the margin; its edges just under the floor
+    for y in range(30, 300, 40):
+        ink[y - 3 : y + 4, :] = np.maximum(ink[y - 3 : y + 4, :], 0.06)  # a rule too faint to count as ink ...
+        ink[y - 3 : y + 4, 48:53] += 0.06  # ... adding to the margin where they cross
+    ink[100:180, 200:206] = ink[100:106, 170:206] = 1.0  # a 7 written on the page
+    structure = find_structure(ink)
+    clean = remove_structure(ink, structure)
+    assert structure.removed[:, 50].all()
+    assert not (clean[:, 40:60] > structure.floor).any()
+    assert (clean[100:180, 200:206] == 1.0).all()
+
+
 def _digits_whose_tops_line_up() -> np.ndarray:
     """A tightly cropped number whose middle digits' tops close into one bar (a 5's top, a 7's, a 4's bar
     touching the next digit), with a digit beyond the bar on each side."""
@@ -159,6 +175,19 @@ def test_two_lines_of_squared_paper_are_no_comb_field_though_digits_stand_evenly
     assert len(comb_boxes(rows, binary)[0]) == 5
     assert comb_boxes(rows, binary, [{"box": (219, 0, 3, 200)}])[0] == []
     assert len(comb_boxes(rows, binary, [{"box": (219, 49, 3, 65)}])[0]) == 5
+
+
+def test_bold_stems_standing_evenly_between_two_rules_are_no_comb_field():
+    """Digits as tall as a ruled line's spacing, written with a broad pen, reach both rules with stems evenly
+    spaced; walls four times as thick as the lines are a pen's, while walls as thin as the lines make a field."""
+    binary = np.zeros((200, 400), np.uint8)
+    binary[50:53, 0:400] = binary[110:113, 0:400] = 1
+    rows = [{"centre": y + 1.0, "thickness": 3.0, "box": (0, y, 400, 3)} for y in (50, 110)]
+    for wall in (3, 12):
+        stems = binary.copy()
+        for x in range(40, 380, 60):
+            stems[50:113, x : x + wall] = 1
+        assert len(comb_boxes(rows, stems)[0]) == (5 if wall == 3 else 0)
 
 
 def test_a_comb_field_whose_digits_spill_over_its_walls_is_still_read_box_by_box(handwritten):

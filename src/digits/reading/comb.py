@@ -13,6 +13,9 @@ from collections.abc import Sequence
 import numpy as np
 
 WALL_SHARE = 0.92  # a comb field's wall is inked over this share of the height between the field's lines
+# A printed wall is about as thick as the field's lines (validation forms: within 1.5 pixels); a "wall" more than
+# this many pixels thicker is a pen stroke, as bold digits standing between two rules make (4.5-47 wider).
+PEN_SLACK = 3
 
 
 def comb_boxes(rows: list[dict], binary: np.ndarray,
@@ -46,6 +49,8 @@ def comb_boxes(rows: list[dict], binary: np.ndarray,
         xs = _evenly_spaced([left + float(run.mean()) for run in runs], height)
         if xs is None or _walls_continue(binary, xs, y0 - margin, y1 + margin, height):
             continue
+        if _wall_width(binary, xs, y0 + height // 4, y1 - height // 4) > margin - 1 + PEN_SLACK:
+            continue  # walls much wider than their lines: the stems of digits as tall as a ruled line's spacing
         walls = np.zeros_like(binary)
         for x in xs:
             walls[y0 - margin : y1 + margin, max(0, int(x) - margin) : int(x) + margin + 1] = 1
@@ -72,6 +77,21 @@ def _walls_continue(binary: np.ndarray, xs: list[float], top: int, bottom: int, 
             if np.median(columns) > 0.5:
                 return True
     return False
+
+
+def _wall_width(binary: np.ndarray, xs: list[float], top: int, bottom: int) -> float:
+    """The walls' typical thickness: on rows `top` to `bottom`, the width of the ink run at each wall (or
+    the nearest within 2 pixels; a wall put back where ink hid it may have none)."""
+    widths = []
+    for x in (int(round(x)) for x in xs):
+        for row in binary[top:bottom]:
+            near = np.flatnonzero(row[max(0, x - 2) : x + 3])
+            if len(near):
+                centre = max(0, x - 2) + int(near[np.abs(near + max(0, x - 2) - x).argmin()])
+                gaps = np.flatnonzero(row == 0)
+                left, right = gaps[gaps < centre], gaps[gaps > centre]
+                widths.append((right[0] if len(right) else len(row)) - (left[-1] + 1 if len(left) else 0))
+    return float(np.median(widths)) if widths else 0.0
 
 
 def _evenly_spaced(xs: list[float], height: int) -> list[float] | None:

@@ -43,5 +43,8 @@ def _thick_strokes(ink: np.ndarray, structure: Structure) -> np.ndarray:
     count, labels = cv2.connectedComponents(thick, connectivity=8)
     if count <= 1:
         return thick
-    outside = np.unique(labels[(thick > 0) & (structure.removed == 0)])
+    # Beyond the line and its blurred fringe: where a pale margin's fringe just passes the floor, the line
+    # opens as wide as the square.
+    fringe = cv2.dilate(structure.removed, np.ones((3, 3), np.uint8))
+    outside = np.unique(labels[(thick > 0) & (fringe == 0)])
     return np.isin(labels, outside[outside > 0]).astype(np.uint8)
