@@ -28,14 +28,15 @@ def remove_structure(ink: np.ndarray, structure: Structure) -> np.ndarray:
     level = cv2.dilate(structure.levels, np.ones((3, 3), np.uint8))  # each line's own strength (a red margin is darker)
     darker = ((ink > np.maximum(level + 0.25, 1.6 * level)) & (line > 0)).astype(np.uint8)
     # A pen stroke lying along a line, as dark as the print: where it is thicker than the line, it is writing.
-    return ink * (keep | (bridged & line) | darker | (_thick_strokes(ink, structure) & line))
+    return ink * (keep | (bridged & line) | darker | (_thick_strokes(ink, structure, line) & line))
 
 
-def _thick_strokes(ink: np.ndarray, structure: Structure) -> np.ndarray:
+def _thick_strokes(ink: np.ndarray, structure: Structure, line: np.ndarray) -> np.ndarray:
     """Ink thicker than the printed lines that reaches beyond them: a pen stroke lying along a line, as dark
     as the print (a 7's bar on a box's top edge). An opening with a square wider than the lines keeps only
-    thick ink; of that, the parts wholly inside a removed line (its blurred fringe, a heavier stretch of
-    print) are no stroke."""
+    thick ink; of that, the parts wholly inside `line` (the removed lines with their blurred fringe) are no
+    stroke: a heavier stretch of print, or a pale margin where a faint rule crosses it (there its fringe
+    passes the floor, and it opens as wide as the square)."""
     side = int(round(structure.thickness)) + 2
     side += 1 - side % 2  # odd: an even square opens off-centre, shifting what it keeps by a pixel
     thick = cv2.morphologyEx((ink > structure.floor).astype(np.uint8), cv2.MORPH_OPEN, np.ones((side, side), np.uint8),
@@ -43,8 +44,5 @@ def _thick_strokes(ink: np.ndarray, structure: Structure) -> np.ndarray:
     count, labels = cv2.connectedComponents(thick, connectivity=8)
     if count <= 1:
         return thick
-    # Beyond the line and its blurred fringe: where a pale margin's fringe just passes the floor, the line
-    # opens as wide as the square.
-    fringe = cv2.dilate(structure.removed, np.ones((3, 3), np.uint8))
-    outside = np.unique(labels[(thick > 0) & (fringe == 0)])
+    outside = np.unique(labels[(thick > 0) & (line == 0)])
     return np.isin(labels, outside[outside > 0]).astype(np.uint8)
