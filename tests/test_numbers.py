@@ -13,6 +13,7 @@ import pytest
 
 from digits.card import LINE_LABELS
 from digits.data.synth import encode, on_paper, place
+from digits.data.synth_paper import compose, squared
 from digits.data.synth_lines import Style, digit_bank, render_number
 from digits.reading.lines import PAD, normalize_line
 from digits.reading.numbers import joined_ink, prepare_page, read_lines
@@ -160,6 +161,23 @@ def test_a_line_grows_over_its_own_pale_ink_but_not_over_a_soft_edge_or_into_the
     first, second = prepare_page(1.0 - ink).lines
     assert (first.y0 - plain[0].y0, first.y0 + first.height - (plain[0].y0 + plain[0].height)) == grows
     assert (second.y0, second.height) == (plain[1].y0, plain[1].height)
+
+
+@pytest.mark.parametrize("text, seed, spacing, stroke, squares", [("4178", 0, 22, 1, 1.6), ("2552", 2, 22, 0, 2.0),
+                                                                  ("3816", 2, 16, 2, 1.6), ("70429", 1, 22, 0, 2.0)])
+def test_a_number_written_on_squared_paper_keeps_the_strokes_that_lie_along_the_grid(bank, read, text, seed, spacing,
+                                                                                   stroke, squares):
+    """Where the digits' bars and bases lie along a grid line, the line's typical cross-section is the writing's;
+    the band taken out with it is as thin as its thinnest, the print's ("2552" read "7557", "4178" read "6178")."""
+    rng = np.random.default_rng(seed)
+    ink = render_number(text, bank, rng, Style(height=int(squares * spacing), gap=0.15, slant=0.0, stroke=stroke, baseline=0.03))
+    shape = (spacing * 8, ink.shape[1] + 6 * spacing)
+    paper = squared(shape, rng, spacing)
+    rows = np.flatnonzero(paper[0][0].mean(axis=1) > 0.3)
+    base = int(rows[np.abs(rows - 5 * spacing).argmin()])  # the number sits on a grid line
+    writing = np.zeros(shape, np.float32)
+    writing[base - ink.shape[0] : base, 3 * spacing : 3 * spacing + ink.shape[1]] = ink
+    assert read(encode(compose([*paper, (writing, (0.1, 0.1, 0.2))], rng), "JPEG", 85))["text"] == text
 
 
 def test_a_decimal_point_is_kept_and_a_speck_of_dust_is_not(bank, read):
