@@ -13,7 +13,7 @@ import pytest
 
 from digits.card import LINE_LABELS
 from digits.data.synth import encode, on_paper, place
-from digits.data.synth_paper import compose, squared
+from digits.data.synth_paper import compose, ruled, squared
 from digits.data.synth_lines import Style, digit_bank, render_number
 from digits.reading.lines import PAD, normalize_line
 from digits.reading.numbers import joined_ink, prepare_page, read_lines
@@ -163,21 +163,38 @@ def test_a_line_grows_over_its_own_pale_ink_but_not_over_a_soft_edge_or_into_the
     assert (second.y0, second.height) == (plain[1].y0, plain[1].height)
 
 
+def _sitting_on_a_line(text: str, bank, seed: int, paper: str, spacing: int, stroke: int, tall: float) -> bytes:
+    """A bold number `tall` times the line spacing, sitting on a printed line of ruled or squared paper, as a JPEG."""
+    rng = np.random.default_rng(seed)
+    gap, dots = (0.15, "pen") if paper == "squared" else (0.0, "stroke")
+    ink = render_number(text, bank, rng, Style(height=int(tall * spacing), gap=gap, slant=0.0, stroke=stroke, baseline=0.03), dots)
+    if paper == "squared":
+        shape, line = (spacing * 8, ink.shape[1] + 6 * spacing), 5
+        layers, x = squared(shape, rng, spacing), 3 * spacing
+    else:
+        shape, line = (spacing * 7, ink.shape[1] + 4 * spacing), 2
+        layers, x = ruled(shape, rng, spacing, margin=False), 2 * spacing
+    rows = np.flatnonzero(layers[0][0].mean(axis=1) > 0.3)
+    base = int(rows[np.abs(rows - line * spacing).argmin()])
+    writing = np.zeros(shape, np.float32)
+    writing[base - ink.shape[0] : base, x : x + ink.shape[1]] = ink
+    return encode(compose([*layers, (writing, (0.1, 0.1, 0.2))], rng), "JPEG", 85)
+
+
 @pytest.mark.parametrize("text, seed, spacing, stroke, squares", [("4178", 0, 22, 1, 1.6), ("2552", 2, 22, 0, 2.0),
                                                                   ("3816", 2, 16, 2, 1.6), ("70429", 1, 22, 0, 2.0)])
 def test_a_number_written_on_squared_paper_keeps_the_strokes_that_lie_along_the_grid(bank, read, text, seed, spacing,
                                                                                    stroke, squares):
     """Where the digits' bars and bases lie along a grid line, the line's typical cross-section is the writing's;
     the band taken out with it is as thin as its thinnest, the print's ("2552" read "7557", "4178" read "6178")."""
-    rng = np.random.default_rng(seed)
-    ink = render_number(text, bank, rng, Style(height=int(squares * spacing), gap=0.15, slant=0.0, stroke=stroke, baseline=0.03))
-    shape = (spacing * 8, ink.shape[1] + 6 * spacing)
-    paper = squared(shape, rng, spacing)
-    rows = np.flatnonzero(paper[0][0].mean(axis=1) > 0.3)
-    base = int(rows[np.abs(rows - 5 * spacing).argmin()])  # the number sits on a grid line
-    writing = np.zeros(shape, np.float32)
-    writing[base - ink.shape[0] : base, 3 * spacing : 3 * spacing + ink.shape[1]] = ink
-    assert read(encode(compose([*paper, (writing, (0.1, 0.1, 0.2))], rng), "JPEG", 85))["text"] == text
+    assert read(_sitting_on_a_line(text, bank, seed, "squared", spacing, stroke, squares))["text"] == text
+
+
+@pytest.mark.parametrize("text, seed, spacing", [("5990.7", 0, 48), ("28675.7", 2, 40)])
+def test_a_bold_number_chained_to_a_rule_is_no_printed_line(bank, read, text, seed, spacing):
+    """A bold number between two rules joins the rule below into one run; its rows, mostly inked too, are a line
+    of their own only as far as the number reaches, not across the page ("28675.7" read "28615.7")."""
+    assert read(_sitting_on_a_line(text, bank, seed, "ruled", spacing, 2, 0.8))["text"] == text
 
 
 def test_a_decimal_point_is_kept_and_a_speck_of_dust_is_not(bank, read):

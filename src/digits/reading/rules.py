@@ -1,14 +1,12 @@
 """Printed structure found: the lines of ruled and squared paper, margins, underlines, form boxes.
 
-A printed line is long, thin and straight; a digit's strokes are not much longer than the digit. So: find
-straight runs of ink in each direction (a morphological opening with a thin kernel), join the pieces of a
-slightly tilted or faint line, and call a run a line when it crosses at least half the picture, is much longer
-than the writing left once such runs are set aside, and, on a page of several lines, is not much thicker than
-the others. A run no other line vouches for must also reach as far as the writing on one side (the tops of
-digits at one height do not) and hold a straight stretch across a quarter of the picture (a bold number's
-strokes chained do not). A row of boxes whose walls stand between two such lines is a comb field: its boxes
-are returned so that each can be read as one character. `erase_lines.remove_structure` then takes the lines
-out of the ink.
+A printed line is long, thin and straight; a digit's strokes are not much longer than the digit. So: find straight
+runs of ink in each direction (a morphological opening with a thin kernel), join the pieces of a faint or tilted
+line, and call a run a line when it crosses half the picture, is much longer than the writing left once such runs
+are set aside, and, on a page of several lines, is not much thicker than the others. A run no other line vouches
+for must also reach as far as the writing on one side (digits' tops at one height do not) and hold a straight
+stretch across a quarter of the picture (a bold number's strokes chained do not). A row of boxes whose walls stand
+between two such lines is a comb field, read box by box. `erase_lines.remove_structure` takes the lines out.
 """
 
 from __future__ import annotations
@@ -69,24 +67,26 @@ def _segments(runs: np.ndarray, horizontal: bool, thickest: float, shortest_line
                              "band": None, "source": (labels, index)})
             continue
         own = labels[y : y + h, x : x + w] == index
-        for offset, part in _parallel_parts(own if horizontal else own.T, length):
+        for across, along, part in _parallel_parts(own if horizontal else own.T, length):
             part = part if horizontal else part.T
-            box = (x, y + offset, w, part.shape[0]) if horizontal else (x + offset, y, part.shape[1], h)
+            dx, dy = (along, across) if horizontal else (across, along)
+            box = (x + dx, y + dy, part.shape[1], part.shape[0])
             segment = _segment(part, box, horizontal, thickest, shortest_line)
             if segment is not None:
                 segments.append(segment)
     return segments
 
 
-def _parallel_parts(own: np.ndarray, length: int) -> list[tuple[int, np.ndarray]]:
-    """(offset, rows) of each line in a component lying along axis 1: rows that are mostly inked, in
-    separate groups, are separate lines; one group (or a tilted line) is the component itself."""
+def _parallel_parts(own: np.ndarray, length: int) -> list[tuple[int, int, np.ndarray]]:
+    """(offset across, offset along, pixels) of each line in a component lying along axis 1: groups of mostly inked
+    rows are lines, each as long as its own pixels reach (a bold number chained to a rule is no longer than it)."""
     strong = np.flatnonzero(own.sum(axis=1) >= 0.3 * length)
     groups = np.split(strong, np.flatnonzero(np.diff(strong) > 1) + 1) if len(strong) else []
     if len(groups) < 2:
-        return [(0, own)]
+        return [(0, 0, own)]
     cuts = [0] + [int((a[-1] + b[0]) // 2) + 1 for a, b in zip(groups[:-1], groups[1:])] + [own.shape[0]]
-    return [(top, own[top:bottom]) for top, bottom in zip(cuts[:-1], cuts[1:])]
+    reach = [np.flatnonzero(own[top:bottom].any(axis=0)) for top, bottom in zip(cuts[:-1], cuts[1:])]
+    return [(top, int(r[0]), own[top:bottom, r[0] : r[-1] + 1]) for top, bottom, r in zip(cuts[:-1], cuts[1:], reach)]
 
 
 def _segment(own: np.ndarray, box: tuple[int, int, int, int], horizontal: bool, thickest: float,
