@@ -20,7 +20,7 @@ from digits.data.synth import encode, on_paper, place, row_ink
 from digits.data.synth_lines import random_number_text, random_style, render_number
 from digits.data.synth_paper import compose, ink_colour, ruled, squared
 
-READER_REV = "19c74b9"  # the number reader as last released: before a lone run had to hold a long straight piece
+READER_REV = "d1076e5"  # the number reader as last released: before printed lines were cut as thin as their thinnest place
 # Points and commas as wide as the digits' own strokes, as a person presses them: drawn a little larger than
 # the pen-wide points the reader trained on, so the benchmark does not share the training renderer's choice.
 DOTS = "stroke"
