@@ -109,6 +109,19 @@ def test_a_pale_margin_line_leaves_nothing_where_faint_rules_cross_it():
     assert (clean[100:180, 200:206] == 1.0).all()
 
 
+def test_a_heavy_printed_line_pinched_thin_in_one_column_is_still_removed_whole():
+    """A line's band is as thin as its thinnest stretch (writing along a grid line only thickens it), but one
+    or two columns of print pinched thin (a press's skip, a crease) are no stretch."""
+    ink = np.zeros((300, 400), np.float32)
+    for y in (60, 150, 240):
+        ink[y : y + 7, :] = 0.8  # three heavy printed lines ...
+    ink[150:153, 200] = ink[154:157, 200] = 0.0  # ... one pinched to a pixel in one column
+    ink[90:130, 100:106] = ink[90:96, 80:106] = 1.0  # a 7 written between them
+    clean = remove_structure(ink, find_structure(ink))
+    assert not (clean[55:70, :] > 0.12).any() and not (clean[145:160, :] > 0.12).any()
+    assert (clean[90:130, 100:106] == 1.0).all()
+
+
 def _digits_whose_tops_line_up() -> np.ndarray:
     """A tightly cropped number whose middle digits' tops close into one bar (a 5's top, a 7's, a 4's bar
     touching the next digit), with a digit beyond the bar on each side."""

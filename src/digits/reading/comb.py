@@ -33,7 +33,8 @@ def comb_boxes(rows: list[dict], binary: np.ndarray,
     pairs.sort(key=lambda pair: pair[0]["centre"] - pair[1]["centre"])  # the tallest first: a stroke inside is no field line
     for top, bottom in pairs:
         y0, y1 = int(round(top["centre"])), int(round(bottom["centre"]))
-        margin = int(max(top["thickness"], bottom["thickness"])) + 1
+        thickness = max(top["thickness"], bottom["thickness"])
+        margin = int(thickness) + 1
         height = y1 - y0
         left = max(top["box"][0], bottom["box"][0])
         right = min(top["box"][0] + top["box"][2], bottom["box"][0] + bottom["box"][2])
@@ -49,7 +50,8 @@ def comb_boxes(rows: list[dict], binary: np.ndarray,
         xs = _evenly_spaced([left + float(run.mean()) for run in runs], height)
         if xs is None or _walls_continue(binary, xs, y0 - margin, y1 + margin, height):
             continue
-        if _wall_width(binary, xs, y0 + height // 4, y1 - height // 4) > margin - 1 + PEN_SLACK:
+        reach = int(thickness) + PEN_SLACK + 2  # a run reaching further is too wide already
+        if _wall_width(binary, xs, y0 + height // 4, y1 - height // 4, reach) > thickness + PEN_SLACK:
             continue  # walls much wider than their lines: the stems of digits as tall as a ruled line's spacing
         walls = np.zeros_like(binary)
         for x in xs:
@@ -79,18 +81,23 @@ def _walls_continue(binary: np.ndarray, xs: list[float], top: int, bottom: int, 
     return False
 
 
-def _wall_width(binary: np.ndarray, xs: list[float], top: int, bottom: int) -> float:
-    """The walls' typical thickness: on rows `top` to `bottom`, the width of the ink run at each wall (or
-    the nearest within 2 pixels; a wall put back where ink hid it may have none)."""
-    widths = []
-    for x in (int(round(x)) for x in xs):
-        for row in binary[top:bottom]:
-            near = np.flatnonzero(row[max(0, x - 2) : x + 3])
-            if len(near):
-                centre = max(0, x - 2) + int(near[np.abs(near + max(0, x - 2) - x).argmin()])
-                gaps = np.flatnonzero(row == 0)
-                left, right = gaps[gaps < centre], gaps[gaps > centre]
-                widths.append((right[0] if len(right) else len(row)) - (left[-1] + 1 if len(left) else 0))
+def _wall_width(binary: np.ndarray, xs: list[float], top: int, bottom: int, reach: int) -> float:
+    """The walls' typical thickness on rows `top` to `bottom`: the median width of the ink run through each
+    wall's most inked column within 2 pixels of where it stands (rows where that column is blank, and walls
+    put back where no ink was, left out), counted at most `reach` pixels either side."""
+    widths: list[int] = []
+    for x in (int(x) for x in xs):
+        start = max(0, x - reach)
+        window = binary[top:bottom, start : x + reach + 1]
+        near = window[:, max(0, x - start - 2) : x - start + 3]
+        if not near.any():
+            continue
+        column = max(0, x - start - 2) + int(near.sum(axis=0).argmax())
+        rows = window[window[:, column] > 0]
+        # Inked pixels in an unbroken run from the column leftwards and rightwards (itself counted twice).
+        left = np.cumprod(rows[:, column::-1], axis=1).sum(axis=1)
+        right = np.cumprod(rows[:, column:], axis=1).sum(axis=1)
+        widths.extend((left + right - 1).tolist())
     return float(np.median(widths)) if widths else 0.0
 
 

@@ -49,10 +49,10 @@ def _runs(binary: np.ndarray, horizontal: bool, length: int) -> np.ndarray:
 def _segments(runs: np.ndarray, horizontal: bool, thickest: float, shortest_line: int) -> list[dict]:
     """Each thin straight run: its box, length along the direction, thickness, and the pixels it covers.
 
-    A run long enough to be a line covers a straight band fitted to it, as thick as its thinnest
-    cross-section, so a stroke of writing that lies against the line (and joined its component) is not
-    taken with it; a shorter run (a wall of a form box, a stroke) covers its own pixels. Parallel lines
-    that a slanted stroke chains into one component are taken apart first.
+    A run long enough to be a line covers a straight band fitted to it, as thick as its thinnest stretch
+    (a number written along a grid line makes its typical cross-section the writing's), so writing lying
+    against the line (joined to its component) is not taken with it; a shorter run (a wall of a form box,
+    a stroke) covers its own pixels. Parallel lines that a slanted stroke chains into one are taken apart.
     """
     count, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
     segments = []
@@ -107,9 +107,9 @@ def _segment(own: np.ndarray, box: tuple[int, int, int, int], horizontal: bool, 
         slope, offset = _fit(along, across, thickness)
         centre = (y if horizontal else x) + offset + slope * length / 2
         grid_along, grid_across = np.meshgrid(np.arange(length), np.arange(h if horizontal else w))
-        # As thick as the run's thinnest cross-section: print is no thicker anywhere, while a number written
-        # along a grid line makes the typical one as thick as the writing (and the band would cut its strokes).
-        band = np.abs(grid_across - (slope * grid_along + offset)) <= per_position[per_position > 0].min() / 2 + 1
+        # As thin as the run's thinnest stretch (3 positions; a column or two pinched is none): writing only adds.
+        stretches = cv2.dilate(per_position.astype(np.float32)[None], np.ones((1, 3), np.uint8)).ravel()
+        band = np.abs(grid_across - (slope * grid_along + offset)) <= stretches[per_position > 0].min() / 2 + 1
         own = own & (band if horizontal else band.T)
     return {"box": (x, y, w, h), "length": length, "thickness": thickness, "centre": centre, "slope": slope,
             "start": x if horizontal else y, "band": own.astype(np.uint8)}
