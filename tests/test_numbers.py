@@ -13,8 +13,8 @@ import pytest
 
 from digits.card import LINE_LABELS
 from digits.data.synth import encode, on_paper, place
-from digits.data.synth_paper import compose, ruled, squared
 from digits.data.synth_lines import Style, digit_bank, render_number
+from digits.data.synth_paper import compose, ruled, squared
 from digits.reading.lines import PAD, normalize_line
 from digits.reading.numbers import joined_ink, prepare_page, read_lines
 from digits.reading.predictor import load_line_reader, load_predictor
@@ -164,7 +164,7 @@ def test_a_line_grows_over_its_own_pale_ink_but_not_over_a_soft_edge_or_into_the
 
 
 def _sitting_on_a_line(text: str, bank, seed: int, paper: str, spacing: int, stroke: int, tall: float) -> bytes:
-    """A bold number `tall` times the line spacing, sitting on a printed line of ruled or squared paper, as a JPEG."""
+    """A number `tall` times the line spacing, sitting on a printed line of ruled or squared paper, as a JPEG."""
     rng = np.random.default_rng(seed)
     gap, dots = (0.15, "pen") if paper == "squared" else (0.0, "stroke")
     ink = render_number(text, bank, rng, Style(height=int(tall * spacing), gap=gap, slant=0.0, stroke=stroke, baseline=0.03), dots)
@@ -186,7 +186,7 @@ def _sitting_on_a_line(text: str, bank, seed: int, paper: str, spacing: int, str
 def test_a_number_written_on_squared_paper_keeps_the_strokes_that_lie_along_the_grid(bank, read, text, seed, spacing,
                                                                                    stroke, squares):
     """Where the digits' bars and bases lie along a grid line, the line's typical cross-section is the writing's;
-    the band taken out with it is as thin as its thinnest, the print's ("2552" read "7557", "4178" read "6178")."""
+    the band taken out with it is as thin as its thinnest stretch, the print's ("2552" read "7557", "4178" read "6178")."""
     assert read(_sitting_on_a_line(text, bank, seed, "squared", spacing, stroke, squares))["text"] == text
 
 
