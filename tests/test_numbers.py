@@ -167,7 +167,8 @@ def _sitting_on_a_line(text: str, bank, seed: int, paper: str, spacing: int, str
     """A number `tall` times the line spacing, sitting on a printed line of ruled or squared paper, as a JPEG."""
     rng = np.random.default_rng(seed)
     gap, dots = (0.15, "pen") if paper == "squared" else (0.0, "stroke")
-    ink = render_number(text, bank, rng, Style(height=int(tall * spacing), gap=gap, slant=0.0, stroke=stroke, baseline=0.03), dots)
+    style = Style(height=int(tall * spacing), gap=gap, slant=0.0, stroke=stroke, baseline=0.03)
+    ink = render_number(text, bank, rng, style, dots)
     if paper == "squared":
         shape, line = (spacing * 8, ink.shape[1] + 6 * spacing), 5
         layers, x = squared(shape, rng, spacing), 3 * spacing
