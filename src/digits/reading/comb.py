@@ -89,10 +89,11 @@ def _wall_width(binary: np.ndarray, xs: list[float], top: int, bottom: int, reac
     for x in (int(x) for x in xs):
         start = max(0, x - reach)
         window = binary[top:bottom, start : x + reach + 1]
-        near = window[:, max(0, x - start - 2) : x - start + 3]
+        first = max(0, x - start - 2)  # the columns within 2 pixels of the wall, in the window
+        near = window[:, first : x - start + 3]
         if not near.any():
             continue
-        column = max(0, x - start - 2) + int(near.sum(axis=0).argmax())
+        column = first + int(near.sum(axis=0).argmax())
         rows = window[window[:, column] > 0]
         # Inked pixels in an unbroken run from the column leftwards and rightwards (itself counted twice).
         left = np.cumprod(rows[:, column::-1], axis=1).sum(axis=1)
