@@ -20,7 +20,7 @@ from digits.data.synth import encode, on_paper, place, row_ink
 from digits.data.synth_lines import random_number_text, random_style, render_number
 from digits.data.synth_paper import compose, ink_colour, ruled, squared
 
-READER_REV = "d1076e5"  # the number reader as last released: before printed lines were cut as thin as their thinnest place
+READER_REV = "52fe22c"  # the package as last landed (this run changed how files are decoded, not how they are read)
 # Points and commas as wide as the digits' own strokes, as a person presses them: drawn a little larger than
 # the pen-wide points the reader trained on, so the benchmark does not share the training renderer's choice.
 DOTS = "stroke"
@@ -114,7 +114,11 @@ def on_exercise_book(kind: str, bank: dict[int, np.ndarray], rng: np.random.Gene
     writing = np.zeros(shape, np.float32)
     line = 2 if ruled_page else 3  # which line the next number sits on
     for ink in inks:
-        base = int(rows[np.abs(rows - (line * spacing)).argmin()]) + int(rng.integers(-2, 3))
+        jitter = int(rng.integers(-2, 3))
+        # A number taller than the room above its line (a comma's tail, a wandering baseline) sits on a lower one,
+        # so that the page's top edge does not cut it.
+        while (base := int(rows[np.abs(rows - line * spacing).argmin()]) + jitter) < ink.shape[0] and line < len(inks) * 4:
+            line += 1
         top, x = max(0, base - ink.shape[0]), int(rng.integers(0, shape[1] - ink.shape[1]))
         part = ink[ink.shape[0] - (base - top):]
         writing[top:base, x : x + ink.shape[1]] = np.maximum(writing[top:base, x : x + ink.shape[1]], part)

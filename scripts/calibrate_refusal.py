@@ -17,7 +17,7 @@ from pathlib import Path
 
 from digits import runfolder
 from digits.card import write_card
-from digits.data.mnist import load_mnist, split_validation
+from digits.data.mnist import VALIDATION_FRACTION, load_mnist, split_validation
 from digits.errors import DigitsError
 from digits.reading.predictor import load_predictor
 from digits.training.rejection import calibrate
@@ -36,8 +36,8 @@ def main() -> None:
     if not predictor.rejects:
         parser.error(f"{args.model}: the model {card.name!r} has no 'not a digit' class")
     training = card.provenance.training
-    stored = training.get("validation_fraction")  # missing on cards older than the field: `digits train`'s 0.1
-    fraction, seed = 0.1 if stored is None else float(stored), int(training.get("seed") or 42)
+    stored = training.get("validation_fraction")  # missing on cards older than the field: `digits train`'s default
+    fraction, seed = VALIDATION_FRACTION if stored is None else float(stored), int(training.get("seed") or 42)
     if fraction <= 0:
         parser.error(f"{args.model}: the model was trained on every training digit (validation fraction 0), so none "
                      "is held out to choose thresholds on")

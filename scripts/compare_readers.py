@@ -17,13 +17,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from _numbers import INK_KINDS, NUMBER_KINDS, PAPER_KINDS, number_image, photo_of, render_number_kind  # noqa: E402
 
-from digits.data.mnist import load_mnist, split_validation  # noqa: E402
+from digits.data.mnist import SPLIT_SEED, VALIDATION_FRACTION, load_mnist, split_validation  # noqa: E402
 from digits.data.synth_lines import digit_bank  # noqa: E402
 from digits.reading.predictor import load_line_reader  # noqa: E402
 from digits.reading.recognize import read_image  # noqa: E402
 
 SEEDS = (11,)  # fixed: every recipe meets the same images (more seeds, more images)
-VALIDATION = {"fraction": 0.1, "seed": 42}  # the split `digits train` holds out
 
 
 def main() -> None:
@@ -34,7 +33,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
     args = parser.parse_args()
     mnist = load_mnist(args.data_dir, splits=("train",))
-    _, _, x_val, y_val = split_validation(mnist.x_train, mnist.y_train, VALIDATION["fraction"], VALIDATION["seed"])
+    _, _, x_val, y_val = split_validation(mnist.x_train, mnist.y_train, VALIDATION_FRACTION, SPLIT_SEED)
     bank = digit_bank(x_val, y_val)
     readers = [load_line_reader(path) for path in args.readers]
     right = {kind: np.zeros((len(readers), len(args.seeds))) for kind in NUMBER_KINDS}

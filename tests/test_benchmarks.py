@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from digits.card import read_card
@@ -49,3 +50,25 @@ def test_compare_readers_scores_each_reader_on_validation_numbers(tiny_mnist_dir
     assert len(rows) == 1 and rows[0].count("%") == 6  # per reader: both seeds together, then each
     first, second = rows[0].split("|")[2:4]
     assert first == second  # the same reader on the same images scores the same
+
+
+@pytest.mark.parametrize("kind", ["numbers on ruled paper", "numbers on squared paper"])
+def test_every_number_of_an_exercise_book_page_lies_wholly_on_the_page(kind, monkeypatch):
+    """The benchmark must not ask for ink that the page's edge cut off (a tall first number on squared paper)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import _numbers
+
+    from digits.data.synth_lines import digit_bank
+
+    fixture = np.load(ROOT / "tests" / "fixtures" / "mnist_test_digits.npz")
+    bank = digit_bank(fixture["images"], fixture["labels"])
+    drawn, written = [], []
+    render = _numbers.render_number
+    monkeypatch.setattr(_numbers, "render_number", lambda *args: drawn.append(render(*args)) or drawn[-1])
+    monkeypatch.setattr(_numbers, "compose", lambda layers, rng: written.append(layers[-1][0]) or np.zeros((8, 8, 3), np.uint8))
+    rng = np.random.default_rng(5)
+    for _ in range(60):
+        drawn.clear()
+        _numbers.on_exercise_book(kind, bank, rng)
+        # Numbers never overlap, so the page holds all their ink unless an edge cut some off.
+        assert written[-1].sum() == pytest.approx(sum(ink.sum() for ink in drawn), rel=1e-6)

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -122,6 +123,14 @@ def test_explain_on_a_blank_image_is_an_answer_not_a_crash(tmp_path):
     result = run_cli("predict", tmp_path / "blank.png", "--explain", tmp_path / "out")
     assert result.returncode == 0 and "Traceback" not in result.stderr
     assert (tmp_path / "out" / "blank.png.boxes.png").exists()
+
+
+def test_read_reads_a_phone_photo_saved_as_heic_in_a_folder(tmp_path):
+    photo = Path(__file__).parent / "fixtures" / "number_4071_turned.heic"  # stored sideways, with its EXIF turn
+    (tmp_path / "IMG_0001.HEIC").write_bytes(photo.read_bytes())
+    result = run_cli("read", tmp_path, "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["text"] == "4071"
 
 
 def test_explain_into_a_file_is_one_line_and_nothing_claimed_when_nothing_was_read(tmp_path):

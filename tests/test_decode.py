@@ -23,11 +23,17 @@ def _square(mode="L", fg=0, bg=255, size=40):
     return image
 
 
-@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "BMP", "TIFF", "WEBP", "GIF"])
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "BMP", "TIFF", "WEBP", "GIF", "AVIF"])
 def test_common_formats_decode_to_the_same_grey_picture(fmt):
     gray = read_gray(_save(_square(), fmt))
     assert gray.shape == (40, 40) and gray.dtype == np.float32
     assert gray[20, 20] < 0.1 and gray[2, 2] > 0.9
+
+
+def test_an_iphone_style_heic_photo_decodes_upright():
+    """HEIC, an iPhone's default: a written number on paper, stored sideways with the camera's orientation tag."""
+    gray = read_gray(Path(__file__).parent / "fixtures" / "number_4071_turned.heic")
+    assert gray.shape == (144, 315)  # upright: wider than tall, as it was written (test_cli reads the number)
 
 
 def test_first_frame_of_an_animated_gif():

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from digits.cli.console import err, out
 from digits.cli.mnist import DataDirOption, find_mnist, load_data
+from digits.data.mnist import SPLIT_SEED, VALIDATION_FRACTION
 from digits.errors import DigitsError
 
 
@@ -50,8 +51,8 @@ def train(
     epochs: Annotated[Optional[int], typer.Option(min=1, help="Epochs (default: the model's).")] = None,
     batch_size: Annotated[Optional[int], typer.Option(min=1, help="Batch size (default: the model's).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed for initialisation, training data and shuffling.")] = 42,
-    split_seed: Annotated[int, typer.Option(help="Random seed of the held-out validation split: keep it to compare models trained with different --seed.")] = 42,
-    validation_fraction: Annotated[float, typer.Option(min=0.0, max=0.5, help="Share of the training set held out for validation; 0 refits on all of it (once a recipe is chosen).")] = 0.1,
+    split_seed: Annotated[int, typer.Option(help="Random seed of the held-out validation split: keep it to compare models trained with different --seed.")] = SPLIT_SEED,
+    validation_fraction: Annotated[float, typer.Option(min=0.0, max=0.5, help="Share of the training set held out for validation; 0 refits on all of it (once a recipe is chosen).")] = VALIDATION_FRACTION,
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="Run folder (default: runs/MODEL-TIMESTAMP).")] = None,
     overwrite: Annotated[bool, typer.Option(help="Allow writing into an existing, non-empty --out folder.")] = False,
     extra_data: Annotated[Optional[Path], typer.Option(help="Extra training digits (IDX files from `digits feedback export`), e.g. your own handwriting.")] = None,

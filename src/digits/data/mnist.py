@@ -122,6 +122,12 @@ def mnist_checksums(folder: Path) -> dict[str, str]:
     return {name: sha256_of(path) for name, path in found.items() if path is not None}
 
 
+# The validation split `digits train` holds out unless told otherwise: every tool that chooses on validation data
+# (compare_readers, calibrate_refusal) must hold out the same digits, or it would choose on digits a model learnt.
+VALIDATION_FRACTION = 0.1
+SPLIT_SEED = 42
+
+
 def split_validation(
     x: np.ndarray, y: np.ndarray, fraction: float, seed: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

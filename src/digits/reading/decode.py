@@ -1,6 +1,7 @@
 """Decode a user's image file into one grey-level array, safely.
 
-Handles PNG, JPEG, BMP, TIFF, WebP and GIF (first frame); EXIF orientation;
+Handles PNG, JPEG, BMP, TIFF, WebP, GIF (first frame), AVIF and HEIC/HEIF (the
+photos iPhones take, through pi-heif's decoder); EXIF orientation;
 alpha (composited onto the background that keeps the ink visible); 8/16-bit,
 grey, RGB, palette and CMYK. Refuses non-images, truncated files, decompression
 bombs and absurd sizes with a one-line ImageError.
@@ -8,6 +9,7 @@ bombs and absurd sizes with a one-line ImageError.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import stat
@@ -20,7 +22,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from digits.errors import ImageError, first_line
 
-FORMATS = ("PNG", "JPEG", "BMP", "TIFF", "WEBP", "GIF")  # the decoders that may run; no EPS, DDS, BLP, ...
+FORMATS = ("PNG", "JPEG", "BMP", "TIFF", "WEBP", "GIF", "AVIF")  # the decoders that may run; no EPS, DDS, BLP, ...
+ISO_MEDIA = b"ftyp"  # bytes 4-8 of an ISO base media file: HEIC, HEIF and AVIF images; only these may meet HEIF's
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # about a 48-megapixel photo; more is a bomb or a mistake
 MAX_SIDE = 20_000
@@ -54,10 +57,14 @@ def decode_image(source: Path | bytes, name: str | None = None) -> Decoded:
     data = _read_bytes(source, label)
     if not data:
         raise ImageError(f"{label}: empty file")
+    formats = FORMATS
+    if data[4:8] == ISO_MEDIA:
+        _register_heif()
+        formats = (*FORMATS, "HEIF")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=FORMATS) as image:
+            with Image.open(io.BytesIO(data), formats=formats) as image:
                 _check_size(image, label)
                 image.seek(0)  # first frame of an animation
                 full = max(image.size)
@@ -81,6 +88,14 @@ def decode_image(source: Path | bytes, name: str | None = None) -> Decoded:
         raise ImageError(f"{label}: image dimensions too large (possible decompression bomb)") from None
     except Exception as exc:  # decoders raise many types for a damaged file; the user needs one line
         raise ImageError(f"{label}: truncated or corrupt image ({first_line(exc)})") from None
+
+
+@functools.cache
+def _register_heif() -> None:
+    """Teach Pillow HEIC/HEIF the first time such a file arrives: other images never pay the decoder's import."""
+    from pi_heif import register_heif_opener
+
+    register_heif_opener()
 
 
 def _read_bytes(source: Path | bytes, label: str) -> bytes:

@@ -15,7 +15,7 @@ import numpy as np
 
 from digits import runfolder
 from digits.card import LINE_INPUT, LINE_LABELS, OPEN_LABELS, Metrics, ModelCard, Provenance, write_card
-from digits.data.mnist import Mnist, split_validation
+from digits.data.mnist import SPLIT_SEED, VALIDATION_FRACTION, Mnist, split_validation
 from digits.data.synth_lines import digit_bank
 from digits.training.augment import build_augmenter
 from digits.training.models import INPUT_SHAPE, build_model, compile_model, describe_layers
@@ -44,8 +44,8 @@ class TrainConfig:
     seed: int = 42  # initialisation, training data and shuffling
     # The held-out split has its own seed, so that models trained with different seeds are validated on the same
     # digits (and compare_readers' validation numbers, made from that split, stay unseen by every one of them).
-    split_seed: int = 42
-    validation_fraction: float = 0.1  # 0: no hold-out, for refitting a recipe chosen on validation
+    split_seed: int = SPLIT_SEED
+    validation_fraction: float = VALIDATION_FRACTION  # 0: no hold-out, for refitting a recipe chosen on validation
     lines: int | None = None  # line models: how many written numbers to render for training
 
     def resolved(self) -> TrainConfig:
