@@ -117,13 +117,18 @@ def on_exercise_book(kind: str, bank: dict[int, np.ndarray], rng: np.random.Gene
         jitter = int(rng.integers(-2, 3))
         # A number taller than the room above its line (a comma's tail, a wandering baseline) sits on a lower one,
         # so that the page's top edge does not cut it.
-        while (base := int(rows[np.abs(rows - line * spacing).argmin()]) + jitter) < ink.shape[0] and line < len(inks) * 4:
+        while (base := _line_row(rows, line * spacing) + jitter) < ink.shape[0] and line * spacing < rows[-1]:
             line += 1
         top, x = max(0, base - ink.shape[0]), int(rng.integers(0, shape[1] - ink.shape[1]))
         part = ink[ink.shape[0] - (base - top):]
         writing[top:base, x : x + ink.shape[1]] = np.maximum(writing[top:base, x : x + ink.shape[1]], part)
         line += int(rng.integers(2, 4)) if ruled_page else int(rng.integers(3, 5))
     return encode(compose([*paper, (writing, ink_colour(rng))], rng), "JPEG", int(rng.integers(75, 92))), "\n".join(texts)
+
+
+def _line_row(rows: np.ndarray, y: int) -> int:
+    """The printed line's row nearest to `y`."""
+    return int(rows[np.abs(rows - y).argmin()])
 
 
 def photo_of(ink: np.ndarray, rng: np.random.Generator) -> bytes:

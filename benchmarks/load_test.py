@@ -21,8 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
 import cv2
+import httpx
 import numpy as np
 from PIL import Image
 
@@ -42,7 +42,7 @@ def digit_png() -> bytes:
 
 
 def number_png() -> bytes:
-    """A number written with a pen on a white canvas the size of the web page's, in a script-like font."""
+    """A number on a white canvas the size of the web page's, in OpenCV's script-like Hershey font."""
     canvas = np.full((160, 480), 255, np.uint8)
     cv2.putText(canvas, "2718.28", (40, 110), cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, 2.6, 0, 7, cv2.LINE_AA)
     return png(canvas)
@@ -52,13 +52,14 @@ def number_png() -> bytes:
 ENDPOINTS = {"predict": (digit_png, "digit"), "read": (number_png, "text")}
 
 
-async def client_loop(url: str, body: bytes, field: str, until: float, latencies: list[float], errors: list[str]) -> None:
+async def client_loop(url: str, body: bytes, field: str, until: float, latencies: list[float],
+                      errors: list[str]) -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         while time.perf_counter() < until:
             start = time.perf_counter()
             try:
                 response = await client.post(url, content=body, headers={"content-type": "image/png"})
-                if response.status_code != 200 or not response.json().get(field):
+                if response.status_code != 200 or response.json().get(field) in (None, ""):
                     errors.append(f"{response.status_code}")
             except httpx.HTTPError as exc:
                 errors.append(type(exc).__name__)

@@ -37,7 +37,7 @@ def main() -> None:
         parser.error(f"{args.model}: the model {card.name!r} has no 'not a digit' class")
     training = card.provenance.training
     stored = training.get("validation_fraction")  # missing on cards older than the field: `digits train`'s default
-    fraction, seed = VALIDATION_FRACTION if stored is None else float(stored), int(training.get("seed") or 42)
+    fraction, seed = VALIDATION_FRACTION if stored is None else float(stored), int(training.get("seed", 42))
     if fraction <= 0:
         parser.error(f"{args.model}: the model was trained on every training digit (validation fraction 0), so none "
                      "is held out to choose thresholds on")

@@ -126,7 +126,7 @@ def test_explain_on_a_blank_image_is_an_answer_not_a_crash(tmp_path):
 
 
 def test_read_reads_a_phone_photo_saved_as_heic_in_a_folder(tmp_path):
-    photo = Path(__file__).parent / "fixtures" / "number_4071_turned.heic"  # stored sideways, with its EXIF turn
+    photo = Path(__file__).parent / "fixtures" / "number_4071_turned.heic"  # stored sideways, its turn recorded
     (tmp_path / "IMG_0001.HEIC").write_bytes(photo.read_bytes())
     result = run_cli("read", tmp_path, "--json")
     assert result.returncode == 0, result.stderr

@@ -1,5 +1,7 @@
 import io
 import struct
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 
@@ -30,10 +32,27 @@ def test_common_formats_decode_to_the_same_grey_picture(fmt):
     assert gray[20, 20] < 0.1 and gray[2, 2] > 0.9
 
 
+HEIC_PHOTO = Path(__file__).parent / "fixtures" / "number_4071_turned.heic"  # stored sideways, its turn recorded
+
+
 def test_an_iphone_style_heic_photo_decodes_upright():
-    """HEIC, an iPhone's default: a written number on paper, stored sideways with the camera's orientation tag."""
-    gray = read_gray(Path(__file__).parent / "fixtures" / "number_4071_turned.heic")
+    """HEIC, an iPhone's default: a written number on paper, stored sideways with the turn that sets it upright."""
+    gray = read_gray(HEIC_PHOTO)
     assert gray.shape == (144, 315)  # upright: wider than tall, as it was written (test_cli reads the number)
+
+
+def test_a_heic_photo_cut_short_is_called_corrupt_not_a_non_image():
+    data = HEIC_PHOTO.read_bytes()
+    with pytest.raises(ImageError, match="truncated or corrupt image"):
+        read_gray(data[: len(data) // 2])
+
+
+def test_other_images_never_load_the_heic_decoder():
+    code = ("import sys\nfrom digits.reading.decode import read_gray\nfrom PIL import Image\nimport io\n"
+            "buffer = io.BytesIO(); Image.new('L', (8, 8), 255).save(buffer, format='PNG')\n"
+            "read_gray(buffer.getvalue())\nassert 'pi_heif' not in sys.modules\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
 
 
 def test_first_frame_of_an_animated_gif():

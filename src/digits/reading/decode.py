@@ -23,7 +23,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from digits.errors import ImageError, first_line
 
 FORMATS = ("PNG", "JPEG", "BMP", "TIFF", "WEBP", "GIF", "AVIF")  # the decoders that may run; no EPS, DDS, BLP, ...
-ISO_MEDIA = b"ftyp"  # bytes 4-8 of an ISO base media file: HEIC, HEIF and AVIF images; only these may meet HEIF's
+ISO_MEDIA = b"ftyp"  # bytes 4-8 of an ISO base media file (HEIC, HEIF, AVIF, but also MP4 and MOV videos)
+# Bytes 8-12 of such a file when it is a still image: HEIC/HEIF (an iPhone's photos) and AVIF.
+IMAGE_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1",
+                b"avif", b"avis"}
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # about a 48-megapixel photo; more is a bomb or a mistake
 MAX_SIDE = 20_000
@@ -57,14 +60,10 @@ def decode_image(source: Path | bytes, name: str | None = None) -> Decoded:
     data = _read_bytes(source, label)
     if not data:
         raise ImageError(f"{label}: empty file")
-    formats = FORMATS
-    if data[4:8] == ISO_MEDIA:
-        _register_heif()
-        formats = (*FORMATS, "HEIF")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=formats) as image:
+            with Image.open(io.BytesIO(data), formats=_formats_for(data, label)) as image:
                 _check_size(image, label)
                 image.seek(0)  # first frame of an animation
                 full = max(image.size)
@@ -75,7 +74,9 @@ def decode_image(source: Path | bytes, name: str | None = None) -> Decoded:
                     fraction = DECODE_SIDE / 2 / full
                     mode = "L" if image.mode in ("RGB", "L") else image.mode
                     image.draft(mode, (math.ceil(image.size[0] * fraction), math.ceil(image.size[1] * fraction)))
-                if image.getexif().get(ORIENTATION, 1) != 1:  # turning copies the image: only when the camera says so
+                # Turning copies the image: only when the camera says so. (A HEIC's own turn, its irot box, is
+                # applied by libheif, which then says 1 here.)
+                if image.getexif().get(ORIENTATION, 1) != 1:
                     image = ImageOps.exif_transpose(image)
                 image.load()
                 image = _reduced(image)
@@ -83,6 +84,8 @@ def decode_image(source: Path | bytes, name: str | None = None) -> Decoded:
     except ImageError:
         raise
     except UnidentifiedImageError:
+        if data[4:8] == ISO_MEDIA and data[8:12] in IMAGE_BRANDS:  # its decoder gave up on it: a photo cut short
+            raise ImageError(f"{label}: truncated or corrupt image (HEIC/HEIF/AVIF)") from None
         raise ImageError(f"{label}: not an image (unrecognised format)") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageError(f"{label}: image dimensions too large (possible decompression bomb)") from None
@@ -90,9 +93,21 @@ def decode_image(source: Path | bytes, name: str | None = None) -> Decoded:
         raise ImageError(f"{label}: truncated or corrupt image ({first_line(exc)})") from None
 
 
+def _formats_for(data: bytes, label: str) -> tuple[str, ...]:
+    """The decoders that may try `data`: FORMATS, and HEIF for an ISO media file (its decoder loaded then)."""
+    if data[4:8] != ISO_MEDIA:
+        return FORMATS
+    try:
+        _register_heif()
+    except ImportError:
+        raise ImageError(f"{label}: HEIC/HEIF needs the pi-heif package (pip install pi-heif)") from None
+    return (*FORMATS, "HEIF")
+
+
 @functools.cache
 def _register_heif() -> None:
-    """Teach Pillow HEIC/HEIF the first time such a file arrives: other images never pay the decoder's import."""
+    """Teach Pillow HEIC/HEIF the first time such a file arrives: other images never pay the decoder's import
+    (about 13 ms, where a whole cold `digits predict` takes about 300)."""
     from pi_heif import register_heif_opener
 
     register_heif_opener()
