@@ -4,8 +4,8 @@
 
 Starts `digits serve` on a free loopback port and, for each endpoint in turn,
 posts from --clients concurrent connections for --seconds: a 28x28 PNG digit
-to /api/predict, a written number (a line of digits and a point, as the web
-page's canvas sends it) to /api/read. Then it stops the server and prints, per
+to /api/predict, a number with a point in a script font on a PNG the size of the
+web page's canvas to /api/read. Then it stops the server and prints, per
 endpoint, requests per second, p50/p99 latency and the error count (a request
 counts as an error unless it is answered 200 with a digit, or a text).
 """
