@@ -3,7 +3,7 @@
     python benchmarks/hostile.py [--smoke]
 
 Builds a corpus of bad input (dot patterns that once made grouping quadratic,
-huge RGBA images, formats outside the allow-list, non-regular files, bad labels,
+huge RGBA images, a PDF bomb, formats outside the allow-list, non-regular files, bad labels,
 foreign Host and Origin headers), sends each case through `digits predict`/`read`
 and a `digits serve` on loopback, and prints one table: case, answer, time, and
 the server's peak memory; then the count of 5xx answers, tracebacks and hangs,
@@ -13,6 +13,7 @@ which must all be 0.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import socket
 import subprocess
@@ -24,9 +25,10 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+from PIL import Image
 
 from _common import start_server
-from digits.data.synth import encode
+from digits.data.synth import encode, pdf_claiming_an_image
 
 
 def png(array: np.ndarray) -> bytes:
@@ -46,13 +48,25 @@ def other_format(fmt: str) -> bytes:
     return encode(np.full((64, 64, 3), 255, np.uint8), fmt)
 
 
+def two_page_pdf() -> bytes:
+    page = Image.new("L", (64, 64), 255)
+    buffer = io.BytesIO()
+    page.save(buffer, format="PDF", save_all=True, append_images=[page])
+    return buffer.getvalue()
+
+
 def corpus(smoke: bool) -> dict[str, bytes]:
     """Uploads by name. A 6300x6300 RGBA PNG compresses to a few hundred KB."""
     side = 1500 if smoke else 6300
     rgba = np.zeros((side, side, 4), np.uint8)
     rgba[side // 4 : 3 * side // 4, side // 2 - side // 60 : side // 2 + side // 60, 3] = 255  # a "1" in alpha only
+    grain = np.random.default_rng(0).integers(200, 256, (400, 400), dtype=np.uint8)  # a photo's grain: 130 KB
+    grain[100:300, 190:206] = 0  # a "1"; the upload is far larger than the 16 KB allowed for headers
     cases = {"dots beside a stroke (29,000 marks)": dots(6, 3, True), "16,000 equal marks": dots(8, 4, False),
+             "grainy 400x400 PNG (130 KB)": png(grain),
              f"{side}x{side} RGBA PNG": png(rgba), "empty body": b"", "text file": b"hello, not an image"}
+    cases["PDF whose image claims 30000x30000 pixels"] = pdf_claiming_an_image(30_000, 30_000)
+    cases["PDF of 2 pages"] = two_page_pdf()
     for fmt in ("DDS", "BLP", "SPIDER", "TGA", "ICO", "EPS"):
         try:
             cases[f"{fmt} file (not an allowed format)"] = other_format(fmt)

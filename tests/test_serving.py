@@ -233,3 +233,25 @@ def test_a_client_that_stalls_inside_its_headers_is_dropped(tmp_path):
             normal.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
             assert b"200 OK" in normal.recv(4096)
 
+
+def test_a_photo_larger_than_the_header_cap_is_read_over_a_real_socket(tmp_path):
+    """The 16 KB cap is on headers: an upload sent in the same packets as its headers is a body, not headers."""
+    import socket
+
+    from conftest import live_server
+    from digits.data.synth import encode
+    from digits.serving.protocol import HEADER_BYTES, HeaderTimeoutProtocol
+
+    page = np.random.default_rng(0).integers(200, 256, (400, 400), dtype=np.uint8)  # paper grain: a big PNG
+    page[100:300, 190:206] = 0  # a "1"
+    photo = encode(page, "PNG")
+    assert len(photo) > 4 * HEADER_BYTES
+    request = (b"POST /api/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/png\r\nConnection: close\r\n"
+               b"Content-Length: %d\r\n\r\n" % len(photo)) + photo
+    with live_server(create_app(ServeSettings(feedback_db=tmp_path / "f.sqlite3")), http=HeaderTimeoutProtocol) as base:
+        with socket.create_connection(("127.0.0.1", int(base.rsplit(":", 1)[1])), timeout=30) as client:
+            client.sendall(request)  # headers and body in one write: they arrive together
+            answer = b""
+            while chunk := client.recv(65536):
+                answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200") and b'"digit":1' in answer

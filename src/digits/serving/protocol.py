@@ -22,11 +22,16 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
 
     header_seconds = HEADER_SECONDS
     _deadline: asyncio.TimerHandle | None = None
-    _header_bytes = 0  # received since the current request began, until its headers are complete
+    _header_bytes = 0  # of the current request's line and headers received so far, until they are complete
+    _tail = b""  # the last 3 bytes of them, where the blank line that ends them may begin
 
     def data_received(self, data: bytes) -> None:
         if self._deadline is not None:  # still inside a request's headers
-            self._header_bytes += len(data)
+            # Only what comes before the blank line counts: a client sends its body right behind its headers,
+            # often in the same packet, and an upload is far larger than the cap.
+            end = (self._tail + data).find(b"\r\n\r\n")
+            self._header_bytes += len(data) if end < 0 else max(0, end + 4 - len(self._tail))
+            self._tail = (self._tail + data)[-3:]
             if self._header_bytes > HEADER_BYTES:
                 self._too_slow()
                 return
@@ -42,7 +47,7 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._cancel_deadline()
-        self._header_bytes = 0
+        self._header_bytes, self._tail = 0, b""
         super().on_headers_complete()
 
     def connection_lost(self, exc: Exception | None) -> None:
