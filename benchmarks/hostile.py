@@ -13,7 +13,6 @@ which must all be 0.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import socket
 import subprocess
@@ -25,7 +24,6 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-from PIL import Image
 
 from _common import start_server
 from digits.data.synth import encode, pdf_claiming_an_image
@@ -48,13 +46,6 @@ def other_format(fmt: str) -> bytes:
     return encode(np.full((64, 64, 3), 255, np.uint8), fmt)
 
 
-def two_page_pdf() -> bytes:
-    page = Image.new("L", (64, 64), 255)
-    buffer = io.BytesIO()
-    page.save(buffer, format="PDF", save_all=True, append_images=[page])
-    return buffer.getvalue()
-
-
 def corpus(smoke: bool) -> dict[str, bytes]:
     """Uploads by name. A 6300x6300 RGBA PNG compresses to a few hundred KB."""
     side = 1500 if smoke else 6300
@@ -66,7 +57,6 @@ def corpus(smoke: bool) -> dict[str, bytes]:
              "grainy 400x400 PNG (130 KB)": png(grain),
              f"{side}x{side} RGBA PNG": png(rgba), "empty body": b"", "text file": b"hello, not an image"}
     cases["PDF whose image claims 30000x30000 pixels"] = pdf_claiming_an_image(30_000, 30_000)
-    cases["PDF of 2 pages"] = two_page_pdf()
     for fmt in ("DDS", "BLP", "SPIDER", "TGA", "ICO", "EPS"):
         try:
             cases[f"{fmt} file (not an allowed format)"] = other_format(fmt)

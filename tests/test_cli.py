@@ -133,18 +133,6 @@ def test_read_reads_a_phone_photo_saved_as_heic_in_a_folder(tmp_path):
     assert json.loads(result.stdout)["text"] == "4071"
 
 
-def test_read_reads_a_one_page_pdf_scan(tmp_path):
-    from PIL import Image
-
-    from digits.reading.decode import read_gray
-
-    photo = read_gray(Path(__file__).parent / "fixtures" / "number_4071_turned.heic")
-    Image.fromarray((photo * 255).astype(np.uint8)).save(tmp_path / "scan.pdf", resolution=150)
-    result = run_cli("read", tmp_path / "scan.pdf", "--json")
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["text"] == "4071"
-
-
 def test_explain_into_a_file_is_one_line_and_nothing_claimed_when_nothing_was_read(tmp_path):
     (tmp_path / "taken").write_text("a file")
     (tmp_path / "x.png").write_bytes(b"not an image")

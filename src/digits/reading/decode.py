@@ -1,8 +1,7 @@
 """Decode a user's image file into one grey-level array, safely.
 
-Handles PNG, JPEG, BMP, TIFF, WebP, GIF (first frame), AVIF, HEIC/HEIF (the
-photos iPhones take, through pi-heif's decoder) and one-page PDFs (a scan, drawn
-by PDFium; its boxes come back in the PDF's points); EXIF orientation;
+Handles PNG, JPEG, BMP, TIFF, WebP, GIF (first frame), AVIF and HEIC/HEIF (the
+photos iPhones take, through pi-heif's decoder); EXIF orientation;
 alpha (composited onto the background that keeps the ink visible); 8/16-bit,
 grey, RGB, palette and CMYK. Refuses non-images, truncated files, decompression
 bombs and absurd sizes with a one-line ImageError.
@@ -28,7 +27,6 @@ ISO_MEDIA = b"ftyp"  # bytes 4-8 of an ISO base media file (HEIC, HEIF, AVIF, bu
 # Bytes 8-12 of such a file when it is a still image: HEIC/HEIF (an iPhone's photos) and AVIF.
 IMAGE_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1",
                 b"avif", b"avis"}
-PDF = b"%PDF-"  # how every PDF file begins
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # about a 48-megapixel photo; more is a bomb or a mistake
 MAX_SIDE = 20_000
@@ -62,8 +60,6 @@ def decode_image(source: Path | bytes, name: str | None = None) -> Decoded:
     data = _read_bytes(source, label)
     if not data:
         raise ImageError(f"{label}: empty file")
-    if data.startswith(PDF):
-        return _pdf_page(data, label)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -95,33 +91,6 @@ def decode_image(source: Path | bytes, name: str | None = None) -> Decoded:
         raise ImageError(f"{label}: image dimensions too large (possible decompression bomb)") from None
     except Exception as exc:  # decoders raise many types for a damaged file; the user needs one line
         raise ImageError(f"{label}: truncated or corrupt image ({first_line(exc)})") from None
-
-
-def _pdf_page(data: bytes, label: str) -> Decoded:
-    """A one-page PDF (what a scanner makes) drawn in grey at DECODE_SIDE pixels on its longer side; its scale is
-    pixels per point, so that boxes come back in the PDF's own units. A PDF of several pages is refused rather
-    than read in part: nothing on the other pages may be lost without a word."""
-    import pypdfium2 as pdfium  # loaded the first time a PDF arrives, as pi-heif is
-    import pypdfium2.raw  # noqa: F401  (pdfium.raw: the page object kinds)
-
-    try:
-        document = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        raise ImageError(f"{label}: truncated or corrupt PDF ({first_line(exc)})") from None
-    try:
-        if len(document) != 1:
-            raise ImageError(f"{label}: a PDF of {len(document)} pages; one page is read at a time (split it first)")
-        page = document[0]
-        # A page is drawn at a bounded size, but the images in it are decoded whole first: a bomb hides there.
-        for picture in page.get_objects(filter=(pdfium.raw.FPDF_PAGEOBJ_IMAGE,), max_depth=4):
-            width, height = picture.get_px_size()
-            if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
-                raise ImageError(f"{label}: an image in the PDF is {width}x{height} pixels, out of range")
-        scale = DECODE_SIDE / max(page.get_size())
-        image = page.render(scale=scale, grayscale=True).to_pil()
-        return Decoded(_to_gray(image), scale)
-    finally:
-        document.close()
 
 
 def _formats_for(data: bytes, label: str) -> tuple[str, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".avif", ".heic", ".heif", ".pdf"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".avif", ".heic", ".heif"}
 
 
 def expand_paths(paths: list[Path], recursive: bool = False) -> tuple[list[Path], list[str]]:

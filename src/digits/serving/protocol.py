@@ -29,9 +29,12 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
         if self._deadline is not None:  # still inside a request's headers
             # Only what comes before the blank line counts: a client sends its body right behind its headers,
             # often in the same packet, and an upload is far larger than the cap.
-            end = (self._tail + data).find(b"\r\n\r\n")
+            seen = self._tail + data
+            # httptools skips blank lines before a request line: they end no headers.
+            start = 0 if self._header_bytes else len(seen) - len(seen.lstrip(b"\r\n"))
+            end = seen.find(b"\r\n\r\n", start)
             self._header_bytes += len(data) if end < 0 else max(0, end + 4 - len(self._tail))
-            self._tail = (self._tail + data)[-3:]
+            self._tail = seen[-3:]
             if self._header_bytes > HEADER_BYTES:
                 self._too_slow()
                 return
