@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import io
 import os
 import platform
 import tempfile
@@ -24,28 +23,22 @@ from pathlib import Path
 import cv2
 import httpx
 import numpy as np
-from PIL import Image
 
 from _common import start_server
-
-
-def png(canvas: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(canvas).save(buffer, format="PNG")
-    return buffer.getvalue()
+from digits.data.synth import encode
 
 
 def digit_png() -> bytes:
     canvas = np.full((28, 28), 255, np.uint8)
     canvas[5:23, 12:16] = 0  # a dark "1" on white paper
-    return png(canvas)
+    return encode(canvas, "PNG")
 
 
 def number_png() -> bytes:
     """A number on a white canvas the size of the web page's, in OpenCV's script-like Hershey font."""
     canvas = np.full((160, 480), 255, np.uint8)
     cv2.putText(canvas, "2718.28", (40, 110), cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, 2.6, 0, 7, cv2.LINE_AA)
-    return png(canvas)
+    return encode(canvas, "PNG")
 
 
 # endpoint: (the image it is sent, the answer's field that must not be null)

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digits.data.synth import pdf_claiming_an_image
 from digits.errors import ImageError
 from digits.reading.decode import read_gray
 
@@ -114,7 +113,7 @@ def _png_with_size(width: int, height: int) -> bytes:
     [
         (b"", "empty file"),
         (b"hello, I am a text file\n", "not an image"),
-        (pdf_claiming_an_image(30_000, 30_000), "not an image"),  # PDFs are not read: refused, never drawn
+        (_save(_square(), "PDF"), "not an image"),  # PDFs are not read: refused, never drawn
         (_save(_square(), "PNG")[:60], "truncated or corrupt"),
         (_png_with_size(100_000, 100_000), "too large"),  # Pillow's own bomb guard, before ours
         (_png_with_size(9_000, 9_000), "out of range"),  # 81 MP: past our pixel budget

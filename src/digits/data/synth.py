@@ -7,7 +7,6 @@ preprocessing closes the gap between MNIST and people's own images.
 from __future__ import annotations
 
 import io
-import zlib
 from pathlib import Path
 
 import cv2
@@ -122,26 +121,3 @@ def encode(image: np.ndarray, fmt: str, quality: int = 85) -> bytes:
     options = {"quality": quality} if fmt.upper() in ("JPEG", "WEBP") else {}
     Image.fromarray(image).save(buffer, format=fmt, **options)
     return buffer.getvalue()
-
-
-def pdf_claiming_an_image(width: int, height: int) -> bytes:
-    """A one-page PDF, made by hand, whose only image claims `width` x `height` grey pixels while its data is a few
-    bytes: a decompression bomb, for the tests and the hostile-input benchmark."""
-    stream = zlib.compress(b"\0" * 1000)
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Resources << /XObject << /Im0 4 0 R >> >> "
-        b"/Contents 5 0 R >>",
-        b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 "
-        b"/Filter /FlateDecode /Length %d >>\nstream\n" % (width, height, len(stream)) + stream + b"\nendstream",
-        b"<< /Length 31 >>\nstream\nq 200 0 0 200 0 0 cm /Im0 Do Q\nendstream",
-    ]
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
